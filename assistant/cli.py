@@ -1,0 +1,249 @@
+"""The `reflect` command line: the bare command opens the app; subcommands serve trainers and scripts.
+
+This module parses, calls the layers below and prints. It imports nothing heavy at the top:
+`reflect --help` and `reflect case validate` never load torch or the embedding model.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from assistant.casebank.model import STAGES, STRANDS
+from assistant.paths import ENV_CASEBANK, ENV_DATA_DIR, ENV_INDEX_DIR, Paths, resolve_paths
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Failure(click.ClickException):
+    """A reported mistake in the input: one line on stderr, exit 1, never a traceback."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"reflect: {self.format_message()}", err=True)
+
+
+def fail(message: str) -> NoReturn:
+    raise Failure(message)
+
+
+def _paths(ctx: click.Context) -> Paths:
+    return ctx.find_object(Paths) or resolve_paths()
+
+
+@click.group(invoke_without_command=True, context_settings=CONTEXT)
+@click.option("--casebank", type=click.Path(file_okay=False, path_type=Path), envvar=ENV_CASEBANK,
+              help="The case bank folder (default: the bundled casebank/).")
+@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), envvar=ENV_INDEX_DIR,
+              help="Where embeddings are cached (default: embeddings/ for the bundled bank, DIR/.index/ for another).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar=ENV_DATA_DIR,
+              help="Where sessions and logs are stored (default: your user data folder).")
+@click.version_option(package_name="reflect", prog_name="reflect")
+@click.pass_context
+def cli(ctx: click.Context, casebank: Path | None, index_dir: Path | None, data_dir: Path | None) -> None:
+    """Reflective practice for people who work with children in youth justice.
+
+    Run `reflect` on its own to open the app. The commands below search, check and
+    index the case bank, measure search quality, and manage past sessions.
+    """
+    ctx.obj = resolve_paths(casebank, index_dir, data_dir)
+    if ctx.invoked_subcommand is None:
+        from assistant.tui.app import run_app
+
+        run_app(ctx.obj)
+
+
+# --- search -----------------------------------------------------------------------------
+
+def _load_bank(paths: Paths, *, strict: bool = False):
+    from assistant.casebank import load_bank
+
+    bank = load_bank(paths.casebank)
+    for problem in bank.errors:
+        click.echo(str(problem), err=True)
+    if strict and bank.errors:
+        fail(f"{len(bank.errors)} problem(s) in the case bank at {paths.casebank}")
+    if not bank.cases:
+        fail(f"no valid cases in {paths.casebank}")
+    if bank.errors:
+        click.echo(f"reflect: skipped the broken file(s) above; using {len(bank.cases)} valid cases", err=True)
+    return bank
+
+
+def _case_search(paths: Paths, bank: Any):
+    from assistant.search import CaseSearch
+
+    return CaseSearch(bank, paths.index_dir)
+
+
+def _ensure_index(search: Any) -> None:
+    from assistant.search import ModelUnavailable
+
+    try:
+        stats = search.update_index()
+    except ModelUnavailable as exc:
+        fail(str(exc))
+    if stats.embedded:
+        note = f"; {stats.rebuilt_reason}" if stats.rebuilt_reason else ""
+        click.echo(f"reflect: index brought up to date: embedded {stats.embedded} passages, "
+                   f"reused {stats.reused}{note}", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("text", required=False)
+@click.option("--queries", "queries_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file of queries, one per line (blank lines skipped); answers come in the same order.")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="How many cases.")
+@click.option("--stage", type=click.Choice(STAGES), help="Only cases at this stage.")
+@click.option("--strand", type=click.Choice(STRANDS), help="Only cases in this strand.")
+@click.option("--theme", "themes", multiple=True, metavar="THEME", help="Only cases with this theme (repeatable).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
+              help="Ranking: fused, embeddings only, or BM25 only.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def search(ctx: click.Context, text: str | None, queries_file: Path | None, k: int, stage: str | None,
+           strand: str | None, themes: tuple[str, ...], mode: str, as_json: bool) -> None:
+    """The cases most similar to TEXT (a description of your own case)."""
+    if (text is None) == (queries_file is None):
+        raise click.UsageError("give either TEXT or --queries FILE")
+    queries = [text] if text is not None else _read_queries(queries_file)
+    if any(not q.strip() for q in queries):
+        raise click.UsageError("TEXT is empty: describe the case you are thinking about")
+    paths = _paths(ctx)
+    bank = _load_bank(paths)
+    for theme in themes:
+        if theme not in bank.themes:
+            from assistant.casebank.load import suggest_theme
+
+            fail(f"--theme: unknown theme '{theme}'{suggest_theme(theme, bank.themes)}")
+    engine = _case_search(paths, bank)
+    _ensure_index(engine)
+    results = [(q, engine.search(q, k=k, stage=stage, strand=strand, themes=themes, mode=mode)) for q in queries]
+    if as_json:
+        docs = [_search_json(q, hits) for q, hits in results]
+        click.echo(json.dumps(docs if queries_file else docs[0], ensure_ascii=False, indent=2))
+        return
+    from assistant import report
+
+    for q, hits in results:
+        report.search_table(q, hits)
+
+
+def _read_queries(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError as exc:
+        fail(f"{path}: cannot read ({exc.strerror or exc})")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text")
+    queries = [line.strip() for line in lines if line.strip()]
+    if not queries:
+        fail(f"{path}: no queries (one per line)")
+    return queries
+
+
+def _search_json(query: str, hits: list[Any]) -> dict[str, Any]:
+    return {
+        "query": query,
+        "results": [
+            {"id": h.case.id, "title": h.case.title, "stage": h.case.stage, "strand": h.case.strand,
+             "themes": list(h.case.themes), "score": round(h.score, 4), "snippet": h.snippet}
+            for h in hits
+        ],
+    }
+
+
+# --- index ------------------------------------------------------------------------------
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--rebuild", is_flag=True, help="Throw the cache away and embed every passage again.")
+@click.pass_context
+def index(ctx: click.Context, rebuild: bool) -> None:
+    """Bring the embedding cache up to date, re-embedding only what changed."""
+    from assistant import report
+    from assistant.search import ModelUnavailable
+
+    paths = _paths(ctx)
+    bank = _load_bank(paths)
+    engine = _case_search(paths, bank)
+    try:
+        stats = report.with_progress("Embedding passages", lambda on_total, step: engine.update_index(
+            rebuild=rebuild, on_total=on_total, progress=step))
+    except ModelUnavailable as exc:
+        fail(str(exc))
+    where = paths.index_dir
+    reason = f" ({stats.rebuilt_reason})" if stats.rebuilt_reason else ""
+    click.echo(f"Indexed {stats.cases} cases in {where}: embedded {stats.embedded} passages, "
+               f"reused {stats.reused}{reason}.")
+    if stats.embedded and not stats.written:
+        fail(f"could not write the index to {where}")
+
+
+# --- case -------------------------------------------------------------------------------
+
+@cli.group(context_settings=CONTEXT)
+def case() -> None:
+    """Check and write case illustrations."""
+
+
+@case.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check case files (default: the whole bank). Exit 0 when all are valid, 1 otherwise."""
+    from assistant.casebank import load_bank, validate_paths
+
+    where = _paths(ctx)
+    bank = validate_paths(list(paths), where.casebank) if paths else load_bank(where.casebank)
+    for problem in bank.problems:
+        click.echo(str(problem), err=True)
+    errors = len(bank.errors)
+    files = len({p.path for p in bank.errors})
+    if errors:
+        fail(f"{errors} problem(s) in {files} file(s); {len(bank.cases)} valid case(s)")
+    click.echo(f"All {len(bank.cases)} case(s) valid.")
+
+
+# --- eval -------------------------------------------------------------------------------
+
+@cli.command(name="eval", context_settings=CONTEXT)
+@click.argument("qrels", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def eval_command(ctx: click.Context, qrels: Path, as_json: bool) -> None:
+    """Retrieval quality against judged queries: nDCG@5, Recall@5 and MRR per search mode."""
+    from assistant.search.evaluate import evaluate, load_qrels
+
+    paths = _paths(ctx)
+    bank = _load_bank(paths)
+    judged, problems = load_qrels(qrels, {c.id for c in bank.cases})
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        fail(f"{len(problems)} problem(s) in {qrels}")
+    engine = _case_search(paths, bank)
+    _ensure_index(engine)
+    depth = max(20, len(bank.cases))
+    scores = evaluate(judged, lambda q, mode: [h.case.id for h in engine.search(q, k=depth, mode=mode)],
+                      ("lexical", "dense", "hybrid"))
+    if as_json:
+        click.echo(json.dumps({"queries": len(judged), "cases": len(bank.cases), "modes": {
+            s.mode: {"ndcg@5": round(s.ndcg, 4), "recall@5": round(s.recall, 4), "mrr": round(s.mrr, 4)}
+            for s in scores}}, indent=2))
+        return
+    from assistant import report
+
+    report.eval_table(scores, len(judged), len(bank.cases))
+
+
+def main() -> None:
+    cli(prog_name="reflect")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Where things live: one place that answers it, with no side effects at import.
+
+Each location can be set on the command line or through an environment variable; the
+defaults are the bundled case bank, its committed index, and the user's data folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CASEBANK = PROJECT_ROOT / "casebank"
+BUNDLED_INDEX = PROJECT_ROOT / "embeddings"
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+ENV_CASEBANK = "REFLECT_CASEBANK"
+ENV_INDEX_DIR = "REFLECT_INDEX_DIR"
+ENV_DATA_DIR = "REFLECT_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class Paths:
+    casebank: Path
+    index_dir: Path
+    data_dir: Path
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "reflect.db"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def user_templates(self) -> Path:
+        return self.data_dir / "templates"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("reflect", appauthor=False)
+
+
+def resolve_paths(
+    casebank: Path | str | None = None,
+    index_dir: Path | str | None = None,
+    data_dir: Path | str | None = None,
+) -> Paths:
+    """Options win over environment variables, which win over the defaults."""
+    bank = Path(casebank or os.environ.get(ENV_CASEBANK) or BUNDLED_CASEBANK).expanduser()
+    index = index_dir or os.environ.get(ENV_INDEX_DIR)
+    if index:
+        index_path = Path(index).expanduser()
+    elif bank.resolve() == BUNDLED_CASEBANK.resolve():
+        index_path = BUNDLED_INDEX
+    else:
+        index_path = bank / ".index"
+    data = data_dir or os.environ.get(ENV_DATA_DIR)
+    data_path = Path(data).expanduser() if data else default_data_dir()
+    return Paths(casebank=bank, index_dir=index_path, data_dir=data_path)

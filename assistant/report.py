@@ -1,0 +1,67 @@
+"""Printing for the command line: tables and progress bars (rich), never markup from data.
+
+Every string that came from a case or a person goes in as `rich.text.Text`, so square
+brackets in it are shown, not interpreted.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Sequence, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from assistant.textsafe import one_line
+
+T = TypeVar("T")
+
+
+def console(err: bool = False) -> Console:
+    return Console(stderr=err, highlight=False, soft_wrap=False)
+
+
+def search_table(query: str, hits: Sequence[Any]) -> None:
+    out = console()
+    table = Table(title=Text(f"Cases like: {one_line(query, 100)}"), title_justify="left",
+                  show_lines=True, expand=True)
+    table.add_column("#", justify="right", width=2)
+    table.add_column("Case", ratio=3)
+    table.add_column("Stage", ratio=1)
+    table.add_column("Themes", ratio=2)
+    table.add_column("Score", justify="right", width=5)
+    table.add_column("Passage that matched", ratio=5)
+    for n, hit in enumerate(hits, 1):
+        case = hit.case
+        title = Text(one_line(case.title))
+        title.append(f"\n{case.id}", style="dim")
+        table.add_row(str(n), title, Text(case.stage), Text(", ".join(case.themes)),
+                      f"{hit.score:.2f}", Text(one_line(hit.snippet, 320)))
+    if not hits:
+        out.print(Text(f"No cases match: {one_line(query, 100)}"))
+        return
+    out.print(table)
+
+
+def eval_table(scores: Sequence[Any], queries: int, cases: int) -> None:
+    table = Table(title=f"Retrieval quality: {queries} judged queries, {cases} cases", title_justify="left")
+    table.add_column("Mode")
+    table.add_column("nDCG@5", justify="right")
+    table.add_column("Recall@5", justify="right")
+    table.add_column("MRR", justify="right")
+    for s in scores:
+        table.add_row(s.mode, f"{s.ndcg:.3f}", f"{s.recall:.3f}", f"{s.mrr:.3f}")
+    console().print(table)
+
+
+def with_progress(label: str, work: Callable[[Callable[[int], None], Callable[[int], None]], T]) -> T:
+    """Run `work(on_total, step)` with a progress bar on a terminal, quietly otherwise."""
+    if not sys.stderr.isatty():
+        return work(lambda total: None, lambda n: None)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console(err=True), transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        return work(lambda total: progress.update(task, total=total),
+                    lambda n: progress.advance(task, n))

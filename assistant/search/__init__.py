@@ -1,0 +1,61 @@
+"""Search over a case bank: embeddings (lazy), the index cache, BM25, fusion, evaluation.
+
+`CaseSearch` is the one object the CLI, the app and the reflection layer talk to. Building
+it is cheap; the index loads on first use, and the model on the first query that needs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from assistant.casebank.model import Bank
+from assistant.search.embedder import Embedder, ModelUnavailable
+from assistant.search.engine import MODES, Filters, Hit, Mode, Searcher
+from assistant.search.index import Index, IndexStats, build, is_current
+
+__all__ = ["CaseSearch", "Embedder", "Filters", "Hit", "IndexStats", "MODES", "ModelUnavailable", "Mode"]
+
+
+class CaseSearch:
+    def __init__(self, bank: Bank, index_dir: Path, embedder: Embedder | None = None) -> None:
+        self.bank = bank
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder or Embedder()
+        self._searcher: Searcher | None = None
+        self.last_stats: IndexStats | None = None
+
+    def update_index(self, *, rebuild: bool = False, on_total: Callable[[int], None] | None = None,
+                     progress: Callable[[int], None] | None = None) -> IndexStats:
+        """Embed what changed since the cache was written (everything with `rebuild`)."""
+        index, stats = build(self.bank.cases, self.index_dir, self.embedder, rebuild=rebuild,
+                             on_total=on_total, progress=progress)
+        self._searcher = Searcher(self.bank.cases, index)
+        self.last_stats = stats
+        return stats
+
+    def is_current(self) -> tuple[bool, str]:
+        return is_current(self.bank.cases, self.index_dir, self.embedder.id)
+
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            self.update_index()
+        assert self._searcher is not None
+        return self._searcher
+
+    @property
+    def index(self) -> Index:
+        return self.searcher.index
+
+    def warm(self) -> None:
+        """Load the index and the model, so that the first real query is quick."""
+        self.searcher
+        self.embedder.encode_one("warm up")
+
+    def search(self, query: str, *, k: int = 5, stage: str | None = None, strand: str | None = None,
+               themes: Iterable[str] = (), mode: Mode = "hybrid") -> list[Hit]:
+        filters = Filters(stage=stage, strand=strand, themes=tuple(themes))
+        searcher = self.searcher
+        vector = self.embedder.encode_one(query) if mode != "lexical" else None
+        return searcher.search(query, vector, k=k, filters=filters, mode=mode)

@@ -1,0 +1,152 @@
+"""Ranking cases for a query: dense (best passages), lexical (BM25), and their fusion.
+
+Filters restrict the candidates before ranking. A case's dense score is its best passage's
+cosine similarity, nudged by its second best; the lexical score is BM25 over the whole case;
+hybrid fuses the two by a weighted sum of scores scaled to the candidates (chosen over
+reciprocal rank fusion by measurement: see benchmarks/ and the eval table in the README).
+Search is exact: one matrix product over normalised vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import numpy as np
+
+from assistant.casebank.model import Case
+from assistant.search.index import Index
+from assistant.search.lexical import Lexical
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+DENSE_WEIGHT = 0.7  # share of the dense score in the hybrid score
+SECOND_BEST = 0.0  # weight of a case's second-best passage in its dense score (measured: no gain)
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Hit:
+    case: Case
+    score: float
+    snippet: str
+    section: str
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+@dataclass(frozen=True)
+class Filters:
+    stage: str | None = None
+    strand: str | None = None
+    themes: tuple[str, ...] = ()
+
+    def allows(self, case: Case) -> bool:
+        return ((self.stage is None or case.stage == self.stage)
+                and (self.strand is None or case.strand == self.strand)
+                and all(t in case.themes for t in self.themes))
+
+
+class Searcher:
+    """Holds one bank's index in memory; `search` needs the query vector only for dense modes."""
+
+    def __init__(self, cases: Sequence[Case], index: Index, fusion: str = "linear") -> None:
+        by_id = {c.id: c for c in cases}
+        self.cases = [by_id[cid] for cid in index.case_ids if cid in by_id]
+        if len(self.cases) != len(index.case_ids):
+            raise ValueError("the index does not match the bank (run `reflect index`)")
+        self.index = index
+        self.fusion = fusion
+        self.lexical = Lexical([c.full_text() for c in self.cases])
+        self._row_case = np.repeat(np.arange(len(self.cases)),
+                                   np.diff(np.append(index.case_starts, len(index.chunks))))
+        self._is_title = np.fromiter((c.section == "title" for c in index.chunks), dtype=bool,
+                                     count=len(index.chunks))
+
+    def mask(self, filters: Filters | None) -> np.ndarray:
+        if filters is None:
+            return np.ones(len(self.cases), dtype=bool)
+        return np.fromiter((filters.allows(c) for c in self.cases), dtype=bool, count=len(self.cases))
+
+    def dense_scores(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per case: its dense score, and the row of its best prose passage (the snippet)."""
+        sims = self.index.vectors @ query_vector.astype(np.float32)
+        starts = self.index.case_starts
+        best_rows = self._argmax_rows(sims)
+        rest = sims.copy()
+        rest[best_rows] = -np.inf
+        second = np.maximum.reduceat(rest, starts)
+        best = sims[best_rows]
+        second = np.where(np.isfinite(second), second, best)
+        prose_rows = self._argmax_rows(np.where(self._is_title, -np.inf, sims))
+        return _blend(best, second), prose_rows
+
+    def _argmax_rows(self, values: np.ndarray) -> np.ndarray:
+        """The row of each case's highest value (first one on ties), vectorised."""
+        top = np.maximum.reduceat(values, self.index.case_starts)
+        rows = np.flatnonzero(values >= top[self._row_case])
+        _, first = np.unique(self._row_case[rows], return_index=True)
+        return rows[first]
+
+    def search(self, query: str, query_vector: np.ndarray | None, *, k: int = 5,
+               filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
+        allowed = self.mask(filters)
+        if not allowed.any() or k <= 0:
+            return []
+        lex = self.lexical.scores(query) if mode != "dense" else np.zeros(len(self.cases), np.float32)
+        if mode != "lexical":
+            if query_vector is None:
+                raise ValueError("dense and hybrid search need the query's vector")
+            dense, best_rows = self.dense_scores(query_vector)
+        else:
+            dense, best_rows = np.zeros(len(self.cases), np.float32), None
+        if mode == "dense":
+            score = dense
+        elif mode == "lexical":
+            score = lex
+        else:
+            score = self._fuse(dense, lex, allowed)
+        score = np.where(allowed, score, -np.inf)
+        top = _top(score, min(k, int(allowed.sum())))
+        hits = []
+        for i in top:
+            snippet_row = self._snippet_row(int(i), best_rows, query)
+            chunk = self.index.chunks[snippet_row]
+            hits.append(Hit(self.cases[i], float(score[i]), chunk.text, chunk.section,
+                            float(dense[i]), float(lex[i])))
+        return hits
+
+    def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        if self.fusion == "rrf":
+            return (_rrf(dense, allowed) + _rrf(lex, allowed)).astype(np.float32)
+        top_lex = float(lex[allowed].max()) if allowed.any() else 0.0
+        lex_scaled = lex / top_lex if top_lex > 0 else np.zeros_like(lex)
+        return (DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lex_scaled).astype(np.float32)
+
+    def _snippet_row(self, case_index: int, prose_rows: np.ndarray | None, query: str) -> int:
+        """The case's best-matching prose passage: by the model, or by shared words without it."""
+        if prose_rows is not None:
+            return int(prose_rows[case_index])
+        start = int(self.index.case_starts[case_index])
+        end = int(self.index.case_starts[case_index + 1]) if case_index + 1 < len(self.cases) else len(self.index.chunks)
+        prose = [r for r in range(start, end) if not self._is_title[r]] or [start]
+        words = set(self.lexical.tokens(query))
+        return max(prose, key=lambda r: len(words & set(self.lexical.tokens(self.index.chunks[r].text))))
+
+
+def _blend(best: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return (best + SECOND_BEST * second) / (1 + SECOND_BEST)
+
+
+def _top(score: np.ndarray, k: int) -> np.ndarray:
+    if k >= len(score):
+        return np.argsort(-score, kind="stable")[:k]
+    part = np.argpartition(-score, k)[:k]
+    return part[np.argsort(-score[part], kind="stable")]
+
+
+def _rrf(score: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(score), dtype=np.float64)
+    masked = np.where(allowed, score, -np.inf)
+    ranks[np.argsort(-masked, kind="stable")] = np.arange(1, len(score) + 1)
+    return 1.0 / (RRF_K + ranks)

@@ -1,0 +1,60 @@
+"""Shared fixtures: the real bundled bank, the real model (loaded once), temporary banks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "casebank"
+DATA = Path(__file__).resolve().parent / "data"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def bank():
+    from assistant.casebank import load_bank
+
+    return load_bank(BUNDLED)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.search import Embedder
+
+    model = Embedder()
+    model.load()
+    return model
+
+
+@pytest.fixture(scope="session")
+def case_search(bank, embedder):
+    from assistant.search import CaseSearch
+
+    search = CaseSearch(bank, ROOT / "embeddings", embedder)
+    search.searcher  # loads the committed index; embeds only if it is stale
+    return search
+
+
+@pytest.fixture
+def small_bank(tmp_path: Path) -> Path:
+    """A bank folder with three bundled cases (and the bundled framework and themes)."""
+    folder = tmp_path / "bank"
+    (folder / "cases").mkdir(parents=True)
+    for name in sorted(os.listdir(BUNDLED / "cases"))[:3]:
+        shutil.copy(BUNDLED / "cases" / name, folder / "cases" / name)
+    return folder
+
+
+def run_reflect(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+                timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """The real command in a real process."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd or ROOT, timeout=timeout)

@@ -1,0 +1,134 @@
+"""Search with the real model and the real bank: finding, filtering, snippets, the index cache."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from assistant.casebank import load_bank
+from assistant.search import CaseSearch
+from assistant.search.chunks import chunk_case
+from assistant.search.evaluate import evaluate, load_qrels
+from assistant.search.index import MANIFEST, VECTORS, is_current
+from assistant.textsafe import one_line
+
+from conftest import DATA, ROOT
+
+
+def test_committed_index_matches_the_bundled_bank(bank, embedder) -> None:
+    current, reason = is_current(bank.cases, ROOT / "embeddings", embedder.id)
+    assert current, f"embeddings/ is stale ({reason}): run `reflect index` and commit it"
+
+
+def test_a_paraphrased_query_finds_its_case(case_search) -> None:
+    hits = case_search.search("a 15 year old lass who keeps running off and is being used by older blokes", k=3)
+    assert "leah-planning-missing-exploitation" in [h.case.id for h in hits]
+
+
+def test_every_result_obeys_the_filters(case_search) -> None:
+    hits = case_search.search("knife carrying and fear of other young people", k=10, stage="review")
+    assert hits and all(h.case.stage == "review" for h in hits)
+    hits = case_search.search("family", k=50, themes=["care", "trauma"])
+    assert hits and all({"care", "trauma"} <= set(h.case.themes) for h in hits)
+    hits = case_search.search("risk to others", k=50, strand="others-safety")
+    assert hits and all(h.case.strand == "others-safety" for h in hits)
+
+
+def test_filters_apply_before_ranking(case_search) -> None:
+    """A filter returns k cases of that stage, not the filtered remains of a global top k."""
+    hits = case_search.search("exploitation county lines", k=5, stage="assessment")
+    assert len(hits) == 5
+
+
+def test_snippet_is_text_of_the_case(case_search) -> None:
+    for mode in ("hybrid", "dense", "lexical"):
+        for hit in case_search.search("his mum was ill and he drank in the park", k=5, mode=mode):
+            assert hit.snippet and hit.snippet in one_line(hit.case.full_text())
+
+
+def test_results_are_best_first_and_scored(case_search) -> None:
+    hits = case_search.search("child with autism who misunderstood the police", k=8)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and len(set(h.case.id for h in hits)) == len(hits)
+
+
+def test_hybrid_search_quality(case_search, bank) -> None:
+    judged, problems = load_qrels(DATA / "qrels.yaml", {c.id for c in bank.cases})
+    assert problems == [] and len(judged) >= 24
+    scores = {s.mode: s for s in evaluate(
+        judged, lambda q, mode: [h.case.id for h in case_search.search(q, k=20, mode=mode)],
+        ("lexical", "dense", "hybrid"))}
+    print({m: round(s.ndcg, 3) for m, s in scores.items()})
+    assert scores["hybrid"].ndcg >= 0.75
+    assert scores["hybrid"].ndcg >= scores["lexical"].ndcg
+    assert scores["hybrid"].ndcg >= scores["dense"].ndcg
+
+
+# --- the index cache --------------------------------------------------------------------
+
+def test_editing_one_case_re_embeds_only_its_changed_passages(small_bank: Path, embedder, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    first = CaseSearch(load_bank(small_bank), index_dir, embedder).update_index()
+    assert first.embedded > 0 and first.reused == 0
+
+    path = sorted((small_bank / "cases").glob("*.yaml"))[1]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["inspector_comments"] += "\n\nA new closing paragraph that the inspector added later on reflection."
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    bank = load_bank(small_bank)
+    edited = bank.case(data["id"])
+    old = {c.text for c in chunk_case(load_bank(ROOT / "casebank").case(data["id"]))}
+    changed = [c for c in chunk_case(edited) if c.text not in old]
+    second = CaseSearch(bank, index_dir, embedder).update_index()
+    assert 1 <= second.embedded == len(changed)
+    assert second.reused == first.embedded + first.reused - len(old) + len(chunk_case(edited)) - len(changed)
+    again = CaseSearch(bank, index_dir, embedder).update_index()
+    assert again.embedded == 0
+
+
+def test_a_corrupted_cache_is_rebuilt_not_trusted(small_bank: Path, embedder, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    first = CaseSearch(load_bank(small_bank), index_dir, embedder).update_index()
+    raw = bytearray((index_dir / VECTORS).read_bytes())
+    raw[-8:] = b"\x00\x01\x02\x03\x04\x05\x06\x07"
+    (index_dir / VECTORS).write_bytes(bytes(raw))
+    search = CaseSearch(load_bank(small_bank), index_dir, embedder)
+    stats = search.update_index()
+    assert stats.embedded == first.embedded and "corrupt" in stats.rebuilt_reason
+    assert is_current(search.bank.cases, index_dir, embedder.id)[0]
+
+    (index_dir / MANIFEST).write_text("{not json", encoding="utf-8")
+    assert CaseSearch(load_bank(small_bank), index_dir, embedder).update_index().embedded == first.embedded
+
+
+def test_a_deleted_case_leaves_no_vectors(small_bank: Path, embedder, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    CaseSearch(load_bank(small_bank), index_dir, embedder).update_index()
+    victim = sorted((small_bank / "cases").glob("*.yaml"))[0]
+    victim.unlink()
+    search = CaseSearch(load_bank(small_bank), index_dir, embedder)
+    stats = search.update_index()
+    assert stats.embedded == 0
+    import json
+
+    manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    assert victim.stem not in manifest["cases"]
+    vectors = np.load(index_dir / VECTORS)
+    assert vectors.shape[0] == len(manifest["keys"]) == len(search.index.chunks)
+    assert all(c.case_id != victim.stem for c in search.index.chunks)
+
+
+def test_vectors_are_normalised_and_reused_exactly(small_bank: Path, embedder, tmp_path: Path) -> None:
+    search = CaseSearch(load_bank(small_bank), tmp_path / "i", embedder)
+    search.update_index()
+    norms = np.linalg.norm(search.index.vectors, axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-4)
+    copy = tmp_path / "copy"
+    shutil.copytree(tmp_path / "i", copy)
+    again = CaseSearch(load_bank(small_bank), copy, embedder)
+    again.update_index()
+    assert np.array_equal(again.index.vectors, search.index.vectors)
