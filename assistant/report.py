@@ -28,17 +28,15 @@ def search_table(query: str, hits: Sequence[Any]) -> None:
     table = Table(title=Text(f"Cases like: {one_line(query, 100)}"), title_justify="left",
                   show_lines=True, expand=True)
     table.add_column("#", justify="right", width=2)
-    table.add_column("Case", ratio=3)
-    table.add_column("Stage", ratio=1)
-    table.add_column("Themes", ratio=2)
+    table.add_column("Case (stage; themes)", ratio=2)
     table.add_column("Score", justify="right", width=5)
-    table.add_column("Passage that matched", ratio=5)
+    table.add_column("Passage that matched", ratio=3)
     for n, hit in enumerate(hits, 1):
         case = hit.case
-        title = Text(one_line(case.title))
+        title = Text(one_line(case.title), style="bold")
+        title.append(f"\n{case.stage_label}; {', '.join(case.themes)}")
         title.append(f"\n{case.id}", style="dim")
-        table.add_row(str(n), title, Text(case.stage), Text(", ".join(case.themes)),
-                      f"{hit.score:.2f}", Text(one_line(hit.snippet, 320)))
+        table.add_row(str(n), title, f"{hit.score:.2f}", Text(one_line(hit.snippet, 320)))
     if not hits:
         out.print(Text(f"No cases match: {one_line(query, 100)}"))
         return
@@ -46,14 +44,16 @@ def search_table(query: str, hits: Sequence[Any]) -> None:
 
 
 def eval_table(scores: Sequence[Any], queries: int, cases: int) -> None:
-    table = Table(title=f"Retrieval quality: {queries} judged queries, {cases} cases", title_justify="left")
+    out = console()
+    out.print(f"Retrieval quality: {queries} judged queries, {cases} cases")
+    table = Table()
     table.add_column("Mode")
     table.add_column("nDCG@5", justify="right")
     table.add_column("Recall@5", justify="right")
     table.add_column("MRR", justify="right")
     for s in scores:
         table.add_row(s.mode, f"{s.ndcg:.3f}", f"{s.recall:.3f}", f"{s.mrr:.3f}")
-    console().print(table)
+    out.print(table)
 
 
 def with_progress(label: str, work: Callable[[Callable[[int], None], Callable[[int], None]], T]) -> T:

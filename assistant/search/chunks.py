@@ -1,6 +1,7 @@
 """Cutting cases into passages that fit the embedding model's window.
 
-all-MiniLM-L6-v2 was trained on inputs of up to 128 word pieces, so passages aim at about
+all-MiniLM-L6-v2 was trained on inputs of up to 128 word pieces, so passages (with the case
+title in front) aim at about
 `MAX_WORDS` words (roughly 1.3 word pieces a word in case prose): paragraphs are kept whole
 where they fit, merged while small and split at sentence ends when long. Each passage is
 also the snippet shown to a reader, so it is always verbatim case text.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.casebank.model import Case
 
-MAX_WORDS = 60
+MAX_WORDS = 75
 MIN_WORDS = 20
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'‘“(])")
 
