@@ -1,0 +1,75 @@
+"""Which of a stage's expectations a reflection has touched on, by embedding similarity.
+
+Each sentence of an answer is compared with each expectation's text; an expectation counts as
+covered when some sentence comes within `THRESHOLD` cosine similarity of it. The threshold
+was chosen on the labelled pairs in tests/data/coverage_pairs.yaml (benchmarks/bench_coverage.py
+prints the precision and recall around it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from assistant.casebank.model import Expectation
+
+THRESHOLD = 0.26
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+class Encoder(Protocol):
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of at least three words (shorter fragments carry no meaning to match)."""
+    return [s.strip() for s in _SENTENCE.split(text) if len(s.split()) >= 3]
+
+
+@dataclass(frozen=True)
+class Match:
+    expectation: str
+    score: float
+    sentence: str
+
+
+class CoverageChecker:
+    def __init__(self, encoder: Encoder, expectations: Sequence[Expectation], threshold: float = THRESHOLD) -> None:
+        self.encoder = encoder
+        self.expectations = list(expectations)
+        self.threshold = threshold
+        self._vectors: np.ndarray | None = None
+
+    @property
+    def vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            self._vectors = self.encoder.encode([e.text for e in self.expectations])
+        return self._vectors
+
+    def similarities(self, parts: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of each sentence (rows) to each expectation (columns)."""
+        return self.encoder.encode(list(parts)) @ self.vectors.T
+
+    def best_matches(self, text: str) -> list[Match]:
+        """For each expectation, the answer's sentence closest to it."""
+        parts = sentences(text)
+        if not parts or not self.expectations:
+            return []
+        sims = self.similarities(parts)
+        best = sims.argmax(axis=0)
+        return [Match(e.id, float(sims[best[j], j]), parts[best[j]]) for j, e in enumerate(self.expectations)]
+
+    def covered(self, text: str) -> list[Match]:
+        return [m for m in self.best_matches(text) if m.score >= self.threshold]
+
+    def closest_uncovered(self, text: str, covered: set[str]) -> Expectation | None:
+        """The expectation not yet covered that lies nearest to what the person is talking about,
+        so that a probe follows the thread of the reflection rather than a checklist order."""
+        remaining = [e for e in self.expectations if e.id not in covered]
+        if not remaining:
+            return None
+        matches = {m.expectation: m.score for m in self.best_matches(text)} if text.strip() else {}
+        return max(remaining, key=lambda e: matches.get(e.id, 0.0))

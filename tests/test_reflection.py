@@ -1,0 +1,239 @@
+"""The guided reflection without a screen: order, probes, coverage, actions, resume, logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.reflection import Conversation, ReflectionError, load_flows
+from assistant.reflection.actions import parse_actions, parse_status
+from assistant.reflection.coverage import THRESHOLD, CoverageChecker
+from assistant.reflection.log import export_session, log_context
+from assistant.reflection.reflector import Reflector
+from assistant.store import Store
+
+from conftest import DATA
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "data" / "reflect.db") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def flows():
+    found, problems = load_flows()
+    assert problems == []
+    return found
+
+
+def flow(flows, flow_id: str):
+    return next(f for f in flows if f.id == flow_id)
+
+
+def start(store, flows, bank, flow_id="takeaways", stage="assessment"):
+    return Conversation.start(store, flow(flows, flow_id), bank.framework, strand="desistance", stage=stage,
+                              title="Thinking about J")
+
+
+def test_bundled_flows(flows) -> None:
+    ids = {f.id for f in flows}
+    assert {"takeaways", "what-so-what-now-what", "gibbs"} <= ids
+    assert flows[0].id == "takeaways" and flows[0].default
+
+
+def test_a_new_flow_file_needs_no_code(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump({
+        "id": "mine", "title": "Three words", "questions": [{"id": "one", "text": "What happened?"}],
+        "closing": [{"id": "acts", "kind": "actions", "text": "Actions?"}]}), encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("id: [", encoding="utf-8")
+    found, problems = load_flows(tmp_path)
+    assert [f.id for f in found] == ["mine"]
+    assert len(problems) == 1 and "broken.yaml" in str(problems[0])
+
+
+def test_questions_in_order_then_close(store, flows, bank) -> None:
+    conv = start(store, flows, bank, "what-so-what-now-what", "planning")
+    seen = []
+    while True:
+        prompt = conv.pending()
+        assert prompt is not None
+        if prompt.kind == "done":
+            break
+        seen.append(prompt.step)
+        conv.answer(f"My answer to {prompt.step}.\nBook a meeting with college by 2027-01-05")
+        conv.advance()
+    assert seen == ["q:what", "q:so-what", "q:now-what", "close:actions", "close:support"]
+    assert "planning" in store.turns(conv.session.id)[0].text
+    actions = store.actions(conv.session.id)
+    assert [a.due for a in actions if a.due] == [dt.date(2027, 1, 5)]
+    assert store.get_session(conv.session.id).status == "finished"
+
+
+def test_empty_and_huge_answers_are_refused(store, flows, bank) -> None:
+    conv = start(store, flows, bank)
+    with pytest.raises(ReflectionError, match="empty"):
+        conv.answer("   \n ")
+    with pytest.raises(ReflectionError, match="limit"):
+        conv.answer("x" * 30_000)
+    assert [t for t in store.turns(conv.session.id) if t.role == "practitioner"] == []
+
+
+def test_skip_edit_and_finish_early(store, flows, bank) -> None:
+    conv = start(store, flows, bank, "gibbs")
+    conv.answer("First version.")
+    conv.edit_last_answer("Second version.")
+    assert conv.last_answer().text == "Second version."
+    conv.advance()
+    conv.skip()
+    conv.advance()
+    conv.finish_early()
+    prompt = conv.advance()
+    assert prompt.step == "close:actions"
+    kinds = [(t.step, t.kind) for t in store.turns(conv.session.id) if t.role == "practitioner"]
+    assert kinds[:2] == [("q:description", "answer"), ("q:feelings", "skip")]
+
+
+def test_resume_exactly_where_it_stopped(store, flows, bank, tmp_path: Path) -> None:
+    conv = start(store, flows, bank)
+    conv.answer("An answer that was sent.")
+    sid = conv.session.id
+    store.close()
+    with Store(tmp_path / "data" / "reflect.db") as again:
+        resumed = Conversation.resume(again, sid, flows, bank.framework)
+        prompt = resumed.pending()
+        assert prompt is not None and prompt.step == "q:stood-out"
+        assert any(t.text == "An answer that was sent." for t in again.turns(sid))
+
+
+def test_a_probe_for_what_is_not_covered_and_none_for_what_is(store, flows, bank, case_search) -> None:
+    conv = start(store, flows, bank, "takeaways", "assessment")
+    reflector = Reflector(conv, case_search)
+    family = "I visited his mum and nan at home twice and asked what they thought had led to the offence."
+    turn = conv.answer(family)
+    result = reflector.after_answer(family, turn.id)
+    covered = result.covered
+    assert covered, "talking with the family covers an expectation about involving carers"
+    assert result.prompt.kind == "probe"
+    assert result.prompt.expectation not in covered
+    probed = next(e for e in conv.expectations if e.id == result.prompt.expectation)
+    assert result.prompt.text == probed.probe
+    assert result.hits and all(h.case.stage == "assessment" for h in result.hits)
+    # A probe's answer is followed by the next question, not another probe.
+    turn = conv.answer("I had not thought about that; I will ask the school for their view.")
+    after = reflector.after_answer(turn.text, turn.id)
+    assert after.prompt.kind == "question"
+
+
+def test_probes_stop_at_the_flows_maximum(store, flows, bank, case_search) -> None:
+    conv = start(store, flows, bank, "what-so-what-now-what", "review")
+    reflector = Reflector(conv, case_search)
+    for _ in range(12):
+        prompt = conv.pending()
+        if prompt.kind == "done":
+            break
+        turn = conv.answer("We met weekly and talked about football.")
+        reflector.after_answer(turn.text, turn.id)
+    assert len(conv.probes_asked()) <= flow(flows, "what-so-what-now-what").max_probes
+
+
+def test_actions_are_carried_forward(store, flows, bank) -> None:
+    first = start(store, flows, bank, "what-so-what-now-what")
+    for _ in range(3):
+        first.answer("Something.")
+        first.advance()
+    first.answer("- Ring the school about his timetable by 12/12/2026\n- Read the guidance on exploitation")
+    first.advance()
+    first.answer("Time with my manager.")
+    first.advance()
+    assert len(store.open_actions()) == 2
+
+    second = start(store, flows, bank, "what-so-what-now-what")
+    prompt = second.pending()
+    assert prompt.kind == "followup" and "Ring the school about his timetable" in prompt.text
+    second.answer("I rang, and they agreed a reduced timetable.")
+    second.advance()
+    with pytest.raises(ReflectionError, match="done, carry on, or drop"):
+        second.answer("hmm")
+    second.answer("done")
+    second.advance()
+    assert second.pending().kind == "followup"
+    second.answer("I have not started the reading.")
+    second.advance()
+    second.answer("Not yet, I will keep going")
+    second.advance()
+    assert second.pending().step == "q:what"
+    statuses = sorted(a.status for a in store.actions(first.session.id))
+    assert statuses == ["carried", "done"]
+    context = log_context(store, second.session.id, flows, bank)
+    assert any("reduced timetable" in c["followup"] for c in context["carried_forward"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Visit school by 12/12/2026", [("Visit school", dt.date(2026, 12, 12))]),
+    ("- Ask CAMHS for an update (due 2027-01-05)", [("Ask CAMHS for an update", dt.date(2027, 1, 5))]),
+    ("1. Book a panel review on 3 March 2027", [("Book a panel review", dt.date(2027, 3, 3))]),
+    ("• Talk to my manager", [("Talk to my manager", None)]),
+    ("Read the Maruna chapter\n\n* Shadow a colleague by 5 Jan 2027",
+     [("Read the Maruna chapter", None), ("Shadow a colleague", dt.date(2027, 1, 5))]),
+    ("Meet on 31/02/2027", [("Meet on 31/02/2027", None)]),
+])
+def test_parse_actions(text: str, expected) -> None:
+    got = [(a.text, a.due) for a in parse_actions(text, today=dt.date(2026, 11, 23))]
+    assert got == expected
+
+
+@pytest.mark.parametrize("reply, status", [("done", "done"), ("Yes, finished", "done"),
+                                           ("carry on", "carried"), ("not yet", "carried"),
+                                           ("drop it", "dropped"), ("banana", None)])
+def test_parse_status(reply: str, status: str | None) -> None:
+    assert parse_status(reply) == status
+
+
+def test_coverage_threshold_on_labelled_pairs(bank, embedder) -> None:
+    pairs = yaml.safe_load((DATA / "coverage_pairs.yaml").read_text(encoding="utf-8"))["pairs"]
+    assert len(pairs) >= 60
+    tp = fp = fn = 0
+    for key in {(p["strand"], p["stage"]) for p in pairs}:
+        stage = bank.framework.stage(*key)
+        checker = CoverageChecker(embedder, stage.expectations)
+        group = [p for p in pairs if (p["strand"], p["stage"]) == key]
+        sims = checker.similarities([p["sentence"] for p in group])
+        column = {e.id: j for j, e in enumerate(stage.expectations)}
+        for row, pair in enumerate(group):
+            hit = bool(sims[row, column[pair["expectation"]]] >= checker.threshold)
+            tp += hit and pair["covers"]
+            fp += hit and not pair["covers"]
+            fn += (not hit) and pair["covers"]
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"threshold {THRESHOLD}: precision {precision:.2f}, recall {recall:.2f} on {len(pairs)} pairs")
+    assert precision >= 0.75 and recall >= 0.6
+
+
+def test_exported_logs_hold_the_reflection_and_keep_text_literal(store, flows, bank, tmp_path: Path) -> None:
+    conv = start(store, flows, bank, "what-so-what-now-what")
+    nasty = "[bold]{{ 7*7 }}[/bold] <script>alert(1)</script> [link=file:///etc/passwd]x[/link]"
+    conv.answer(nasty)
+    conv.advance()
+    case = bank.cases[0]
+    store.pin_case(conv.session.id, case.id, title=case.title, snippet="a passage", reason="matched your words")
+    for _ in range(2):
+        conv.answer("More thoughts.")
+        conv.advance()
+    conv.answer("Phone the youth worker by 2027-02-01")
+    conv.advance()
+    conv.answer("Supervision time")
+    conv.advance()
+    md = export_session(store, conv.session.id, "md", flows, bank, logs_dir=tmp_path / "logs")
+    html = export_session(store, conv.session.id, "html", flows, bank, logs_dir=tmp_path / "logs")
+    text = md.read_text(encoding="utf-8")
+    assert "{{ 7*7 }}" in text and "49" not in text
+    assert case.title in text and "Phone the youth worker" in text and "Supervision time" in text
+    page = html.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert (md.stat().st_mode & 0o777) == 0o600
+    assert (tmp_path / "logs").stat().st_mode & 0o777 == 0o700
