@@ -1,26 +1,81 @@
-"""The reflect terminal app."""
+"""The reflect terminal app: home screen first, the model warming in a background worker."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from typing import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 
 from assistant.paths import Paths
+from assistant.services import Services
 
 
 class ReflectApp(App[None]):
     TITLE = "reflect"
     SUB_TITLE = "reflective practice for youth justice"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+l", "toggle_dark", "Light/dark", show=False),
+    ]
 
-    def __init__(self, paths: Paths) -> None:
+    def __init__(self, paths: Paths, services: Services | None = None) -> None:
         super().__init__()
         self.paths = paths
+        self.services = services or Services(paths)
+        self.animation_level = "none"
+        self.theme = "textual-dark"
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("The guided reflection is on its way. Meanwhile, try `reflect search --help`.", id="welcome")
-        yield Footer()
+    def on_mount(self) -> None:
+        from assistant.tui.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        self.warm_search()
+
+    @work(thread=True, exclusive=True, group="embedder")
+    def warm_search(self) -> None:
+        """Load the case index and the model while the person reads the first screen."""
+        self.services.warm()
+        if self.services.search_error:
+            self.call_from_thread(self.notify, f"Case search is unavailable: {self.services.search_error}",
+                                  severity="warning", timeout=8, markup=False)
+        problems = self.services.problems
+        if problems:
+            self.call_from_thread(self.notify, f"{len(problems)} case bank or flow file(s) could not be read; "
+                                  f"first: {problems[0]}", severity="warning", timeout=10, markup=False)
+
+    def action_help(self) -> None:
+        from assistant.tui.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from assistant.tui import home
+
+        yield SystemCommand("New reflection", "Start a guided reflection", lambda: home.start_reflection(self))
+        yield SystemCommand("Past sessions", "Open, export or delete earlier reflections",
+                            lambda: home.open_sessions(self))
+        yield SystemCommand("Browse the case bank", "Filter, search and read case illustrations",
+                            lambda: home.open_browser(self))
+        yield SystemCommand("Help", "How reflect works and its keys", self.action_help)
+        yield SystemCommand("Light or dark", "Switch between the light and dark theme", self.action_toggle_dark)
+        for binding in screen.active_bindings.values():
+            b = binding.binding
+            if b.show and b.description and b.action not in ("quit", "help", "command_palette"):
+                yield SystemCommand(b.description, f"Key: {b.key}",
+                                    lambda action=b.action: self.run_action(action, screen))
+
+    def on_unmount(self) -> None:
+        self.services.close()
 
 
 def run_app(paths: Paths) -> None:

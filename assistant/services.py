@@ -1,0 +1,81 @@
+"""What the app and the `sessions` commands share: the store, the bank, the flows and search.
+
+Each piece is built on first use, so opening the app or running a command pays only for what
+it touches; `warm` builds the heavy ones (index and model) ahead of time in a worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+
+from assistant.casebank import load_bank
+from assistant.casebank.model import Bank, Problem
+from assistant.fileio import ensure_private_dir
+from assistant.paths import Paths
+from assistant.reflection.flows import Flow, load_flows
+from assistant.store import Store
+
+
+class Services:
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+        self.ready = threading.Event()  # set once search is warm (or failed: see `search_error`)
+        self.search_error: str = ""
+        self._lock = threading.Lock()
+
+    @cached_property
+    def store(self) -> Store:
+        ensure_private_dir(self.paths.data_dir)
+        return Store(self.paths.database)
+
+    @cached_property
+    def bank(self) -> Bank:
+        return load_bank(self.paths.casebank)
+
+    @cached_property
+    def _flows(self) -> tuple[list[Flow], list[Problem]]:
+        return load_flows()
+
+    @property
+    def flows(self) -> list[Flow]:
+        return self._flows[0]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Broken case and flow files: reported, never fatal."""
+        return [*self.bank.errors, *self._flows[1]]
+
+    @cached_property
+    def search(self):  # -> assistant.search.CaseSearch
+        from assistant.search import CaseSearch
+
+        return CaseSearch(self.bank, self.paths.index_dir)
+
+    def warm(self) -> None:
+        """Load the bank's index and the model; safe to call from a worker thread, once or more."""
+        with self._lock:
+            if self.ready.is_set():
+                return
+            try:
+                if self.bank.cases:
+                    self.search.warm()
+                else:
+                    self.search_error = "the case bank has no valid cases"
+            except Exception as exc:  # the app must keep working without search
+                self.search_error = f"{exc.__class__.__name__}: {exc}"
+            finally:
+                self.ready.set()
+
+    @property
+    def search_ready(self) -> bool:
+        return self.ready.is_set() and not self.search_error
+
+    @property
+    def user_templates(self) -> Path:
+        return self.paths.user_templates
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

@@ -1,0 +1,306 @@
+"""The conversation: transcript, answer box, similar cases and the coverage checklist.
+
+The answer is committed to the store as soon as it is sent (in the UI thread: a single
+SQLite write); the heavy half (coverage, the next probe, similar cases) runs in a worker and
+hands its result back with `call_from_thread`.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, ProgressBar, Static, TextArea
+
+from assistant.privacy import describe, find_identifiers, redact
+from assistant.reflection import Conversation, Prompt, ReflectionError
+from assistant.reflection.reflector import AfterAnswer, Reflector
+from assistant.textsafe import plain
+from assistant.tui.widgets import CaseCard, Checklist, Panel, TurnView, text
+
+HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back /finish /pin N /open N /widen")
+
+
+class ReflectionScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+j", "send", "Send"),
+        Binding("alt+enter", "send", "Send", show=False),
+        Binding("ctrl+n", "skip", "Skip question"),
+        Binding("ctrl+e", "edit_last", "Edit last answer"),
+        Binding("ctrl+r", "replace_identifiers", "Replace identifiers", show=False),
+        Binding("ctrl+w", "widen", "All stages"),
+        Binding("ctrl+o", "open_case(1)", "Read case 1"),
+        Binding("ctrl+t", "pin_case(1)", "Pin case 1"),
+        Binding("ctrl+f", "finish", "Finish"),
+        Binding("escape", "leave", "Home"),
+    ]
+
+    def __init__(self, conversation: Conversation) -> None:
+        super().__init__()
+        self.conversation = conversation
+        self.reflector: Reflector | None = None
+        self.hits: list = []
+        self.widen = False
+        self.editing = False
+        self.busy = False
+        self._acknowledged: str | None = None  # answer text the person chose to send despite identifiers
+
+    @property
+    def services(self):
+        return self.app.services  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        conv = self.conversation
+        title = conv.session.title or "Reflection"
+        yield Header()
+        with Horizontal(id="reflection"):
+            with Vertical(id="main"):
+                yield Static(text(f"{title} · {conv.flow.title} · {conv.strand_title} · "
+                                  f"{conv.stage.title if conv.stage else conv.session.stage}"), id="heading")
+                yield ProgressBar(id="progress", show_eta=False, show_percentage=False)
+                yield VerticalScroll(id="transcript")
+                yield Static("", id="notice")
+                yield Static(HELP_LINE, id="hint")
+                with Horizontal(id="composer"):
+                    yield TextArea(id="answer", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer…")
+                    yield Button("Send", id="send", variant="primary")
+            with VerticalScroll(id="side"):
+                yield Panel("Similar cases", Static("Loading the case search…", id="cases-status"),
+                            Vertical(id="case-list"), id="cases-panel")
+                yield Panel("What good practice looks for", Checklist("", id="checklist"), id="coverage-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.anchor()
+        transcript.mount_all([TurnView(t.role, t.kind, t.text) for t in self.conversation.turns()])
+        self.refresh_checklist()
+        self.refresh_progress()
+        self.query_one("#answer", TextArea).focus()
+        self.start_engine()
+
+    # --- the engine (model and search) -----------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="reflector")
+    def start_engine(self) -> None:
+        self.services.warm()
+        if self.services.search_ready:
+            self.reflector = Reflector(self.conversation, self.services.search)
+            self.app.call_from_thread(self.show_status, "")
+            if self.conversation.reflection_text().strip():
+                hits = self.reflector.similar_cases(widen=self.widen)
+                self.app.call_from_thread(self.show_cases, hits)
+            else:
+                self.app.call_from_thread(self.show_status, "Cases like yours appear here after your first answer.")
+        else:
+            self.app.call_from_thread(self.show_status, f"Case search is unavailable: {self.services.search_error}")
+
+    def show_status(self, message: str) -> None:
+        self.query_one("#cases-status", Static).update(text(message))
+
+    # --- sending -------------------------------------------------------------------------
+
+    def action_send(self) -> None:
+        if self.busy:
+            self.notify("Still thinking about your last answer…", timeout=2)
+            return
+        box = self.query_one("#answer", TextArea)
+        raw = box.text
+        if raw.strip().startswith("/") and "\n" not in raw.strip():
+            self.run_command(raw.strip())
+            return
+        if not raw.strip():
+            self.show_notice("Nothing to send yet: write an answer, or press Ctrl+N to skip.")
+            return
+        findings = find_identifiers(raw)
+        if findings and self._acknowledged != raw:
+            self._acknowledged = raw
+            self.show_notice(f"{describe(findings)}. Ctrl+R replaces them with placeholders; "
+                             "send again to keep them as they are.", warning=True)
+            return
+        try:
+            if self.editing:
+                turn = self.conversation.edit_last_answer(raw)
+                self.editing = False
+                self.reload_transcript()
+                box.text = ""
+                self.show_notice("Your last answer was updated.")
+                return
+            turn = self.conversation.answer(raw)
+        except ReflectionError as exc:
+            self.show_notice(str(exc).capitalize() + ".", warning=True)
+            return
+        box.text = ""
+        self._acknowledged = None
+        self.show_notice("")
+        self.add_turn("practitioner", "answer", turn.text)
+        self.after_answer(turn.text, turn.id)
+
+    def action_replace_identifiers(self) -> None:
+        box = self.query_one("#answer", TextArea)
+        if find_identifiers(box.text):
+            box.text = redact(box.text)
+            self._acknowledged = None
+            self.show_notice("Replaced with placeholders. Check the answer, then send.")
+
+    def action_skip(self) -> None:
+        if self.busy:
+            return
+        try:
+            turn = self.conversation.skip()
+        except ReflectionError as exc:
+            self.show_notice(str(exc).capitalize() + ".", warning=True)
+            return
+        self.add_turn("practitioner", "skip", turn.text)
+        self.after_answer("", turn.id)
+
+    def action_edit_last(self) -> None:
+        last = self.conversation.last_answer()
+        if last is None:
+            self.show_notice("There is no answer to edit yet.", warning=True)
+            return
+        box = self.query_one("#answer", TextArea)
+        box.text = last.text
+        box.focus()
+        self.editing = True
+        self.show_notice("Editing your last answer: change it and send. Escape leaves it as it was.")
+
+    def action_finish(self) -> None:
+        if self.busy:
+            return
+        self.conversation.finish_early()
+        self.add_turn("system", "note", "Finished the questions early.")
+        self.after_answer("", None)
+
+    def action_widen(self) -> None:
+        self.widen = not self.widen
+        self.notify("Showing cases from all stages." if self.widen else "Showing cases from this stage only.")
+        self.refresh_cases()
+
+    def action_leave(self) -> None:
+        if self.editing:
+            self.editing = False
+            self.query_one("#answer", TextArea).text = ""
+            self.show_notice("Edit cancelled.")
+            return
+        self.app.pop_screen()
+
+    def run_command(self, command: str) -> None:
+        name, _, arg = command[1:].partition(" ")
+        box = self.query_one("#answer", TextArea)
+        box.text = ""
+        number = int(arg) if arg.strip().isdigit() else 1
+        actions = {"skip": self.action_skip, "back": self.action_edit_last, "edit": self.action_edit_last,
+                   "finish": self.action_finish, "widen": self.action_widen,
+                   "pin": lambda: self.action_pin_case(number), "open": lambda: self.action_open_case(number),
+                   "help": lambda: self.show_notice(HELP_LINE)}
+        if name in actions:
+            actions[name]()
+        else:
+            self.show_notice(f"Unknown command /{name}. Try /skip, /back, /finish, /pin N, /open N or /widen.",
+                             warning=True)
+
+    @work(thread=True, exclusive=True, group="answer")
+    def after_answer(self, answer: str, turn_id: int | None) -> None:
+        self.app.call_from_thread(self.set_busy, True)
+        try:
+            self.services.warm()
+            if self.reflector is not None:
+                result = self.reflector.after_answer(answer, turn_id, widen=self.widen)
+            else:  # no search: the conversation still goes on, without probes or cases
+                result = AfterAnswer(self.conversation.advance())
+        finally:
+            self.app.call_from_thread(self.set_busy, False)
+        self.app.call_from_thread(self.show_after, result)
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.query_one("#send", Button).disabled = busy
+        if busy:
+            self.show_notice("Thinking about your answer…")
+
+    def show_after(self, result: AfterAnswer) -> None:
+        self.show_notice("")
+        self.add_turn("assistant", result.prompt.kind, result.prompt.text)
+        if result.hits:
+            self.show_cases(result.hits)
+        self.refresh_checklist()
+        self.refresh_progress()
+        if result.prompt.kind == "done":
+            from assistant.tui.log_screen import LogScreen
+
+            self.app.push_screen(LogScreen(self.conversation.session.id))
+
+    # --- panels --------------------------------------------------------------------------
+
+    def add_turn(self, role: str, kind: str, body: str) -> None:
+        self.query_one("#transcript", VerticalScroll).mount(TurnView(role, kind, body))
+
+    def reload_transcript(self) -> None:
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.remove_children()
+        transcript.mount_all([TurnView(t.role, t.kind, t.text) for t in self.conversation.turns()])
+
+    def show_notice(self, message: str, warning: bool = False) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.update(text(message))
+        notice.set_class(warning, "warning")
+
+    def refresh_checklist(self) -> None:
+        covered = self.conversation.store.covered(self.conversation.session.id)
+        self.query_one("#checklist", Checklist).show((e.text, e.id in covered) for e in self.conversation.expectations)
+
+    def refresh_progress(self) -> None:
+        done, total = self.conversation.progress()
+        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    @work(thread=True, exclusive=True, group="cases")
+    def refresh_cases(self) -> None:
+        if self.reflector is None:
+            return
+        hits = self.reflector.similar_cases(widen=self.widen)
+        self.app.call_from_thread(self.show_cases, hits)
+
+    def show_cases(self, hits: list) -> None:
+        self.hits = hits
+        pinned = {p.case_id for p in self.conversation.store.pins(self.conversation.session.id)}
+        box = self.query_one("#case-list", Vertical)
+        box.remove_children()
+        box.mount_all([CaseCard(n, h.case.title, h.case.stage_label, h.case.themes, h.snippet, h.case.id in pinned)
+                       for n, h in enumerate(hits, 1)])
+        scope = "all stages" if self.widen else f"{self.conversation.session.stage} stage"
+        self.show_status(f"Top {len(hits)} for your reflection so far ({scope}). "
+                         "Ctrl+O reads case 1, Ctrl+T pins it; /open N and /pin N for others." if hits else
+                         "No similar cases yet.")
+
+    def action_open_case(self, number: int = 1) -> None:
+        hit = self._hit(number)
+        if hit is not None:
+            from assistant.tui.case_screen import CaseScreen
+
+            self.app.push_screen(CaseScreen(hit.case, on_pin=lambda: self.action_pin_case(number)))
+
+    def action_pin_case(self, number: int = 1) -> None:
+        hit = self._hit(number)
+        if hit is None:
+            return
+        reason = f"Ranked {number} of the cases most like your reflection so far"
+        self.conversation.store.pin_case(self.conversation.session.id, hit.case.id, title=hit.case.title,
+                                         snippet=hit.snippet, reason=reason)
+        self.notify(f"Pinned “{plain(hit.case.title)}” to your log.", timeout=3, markup=False)
+        self.show_cases(self.hits)
+
+    def _hit(self, number: int):
+        if not self.hits:
+            self.show_notice("There are no similar cases to choose from yet.", warning=True)
+            return None
+        if not 1 <= number <= len(self.hits):
+            self.show_notice(f"Choose a case from 1 to {len(self.hits)}.", warning=True)
+            return None
+        return self.hits[number - 1]
+
+    @on(Button.Pressed, "#send")
+    def _send_pressed(self) -> None:
+        self.action_send()
