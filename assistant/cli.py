@@ -241,6 +241,110 @@ def eval_command(ctx: click.Context, qrels: Path, as_json: bool) -> None:
     report.eval_table(scores, len(judged), len(bank.cases))
 
 
+# --- sessions ---------------------------------------------------------------------------
+
+@cli.group(context_settings=CONTEXT)
+def sessions() -> None:
+    """Past reflections and group sessions: list, show, export, delete."""
+
+
+def _services(ctx: click.Context):
+    from assistant.services import Services
+
+    return Services(_paths(ctx))
+
+
+def _session_or_fail(services: Any, session_id: str):
+    from assistant.store import AmbiguousId
+
+    try:
+        session = services.store.get_session(session_id)
+    except AmbiguousId as exc:
+        fail(f"'{session_id}' matches more than one session ({', '.join(exc.matches)}): give more of the id")
+    if session is None:
+        fail(f"no session '{session_id}' (see `reflect sessions list`)")
+    return session
+
+
+@sessions.command(name="list", context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
+@click.pass_context
+def sessions_list(ctx: click.Context, as_json: bool) -> None:
+    """Every session, newest first."""
+    services = _services(ctx)
+    rows = services.store.list_sessions()
+    if as_json:
+        click.echo(json.dumps([{"id": s.id, "kind": s.kind, "status": s.status, "title": s.title, "flow": s.flow,
+                                "strand": s.strand, "stage": s.stage, "created_at": s.created_at,
+                                "finished_at": s.finished_at, "first_answer": s.first_answer} for s in rows],
+                              ensure_ascii=False, indent=2))
+        return
+    from assistant import report
+
+    report.sessions_table(rows)
+
+
+@sessions.command(name="show", context_settings=CONTEXT)
+@click.argument("session_id")
+@click.pass_context
+def sessions_show(ctx: click.Context, session_id: str) -> None:
+    """Print a session's log (Markdown) on stdout."""
+    from assistant.reflection.log import render_session
+
+    services = _services(ctx)
+    session = _session_or_fail(services, session_id)
+    click.echo(_plain(render_session(services.store, session.id, "md", services.flows, services.bank,
+                                     _existing_dir(services.user_templates))))
+
+
+@sessions.command(name="export", context_settings=CONTEXT)
+@click.argument("session_id")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write (default: the data folder's logs/).")
+@click.pass_context
+def sessions_export(ctx: click.Context, session_id: str, fmt: str, output: Path | None) -> None:
+    """Write a session's log as Markdown or HTML, readable by you alone."""
+    from assistant.reflection.log import export_session
+    from assistant.render import RenderError
+
+    services = _services(ctx)
+    session = _session_or_fail(services, session_id)
+    try:
+        path = export_session(services.store, session.id, fmt, services.flows, services.bank,  # type: ignore[arg-type]
+                              logs_dir=services.paths.logs_dir, out=output,
+                              user_templates=_existing_dir(services.user_templates))
+    except RenderError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{output or services.paths.logs_dir}: cannot write ({exc.strerror or exc})")
+    click.echo(str(path))
+
+
+@sessions.command(name="delete", context_settings=CONTEXT)
+@click.argument("session_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def sessions_delete(ctx: click.Context, session_id: str, yes: bool) -> None:
+    """Delete a session and everything in it (answers, pins, actions)."""
+    services = _services(ctx)
+    session = _session_or_fail(services, session_id)
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Delete '{session.title or session.id}' and everything in it?", abort=True)
+    services.store.delete_session(session.id)
+    click.echo(f"Deleted session {session.id}.")
+
+
+def _existing_dir(path: Path) -> Path | None:
+    return path if path.is_dir() else None
+
+
+def _plain(text: str) -> str:
+    from assistant.textsafe import plain
+
+    return plain(text)
+
+
 def main() -> None:
     cli(prog_name="reflect")
 

@@ -56,6 +56,20 @@ def eval_table(scores: Sequence[Any], queries: int, cases: int) -> None:
     out.print(table)
 
 
+def sessions_table(rows: Sequence[Any]) -> None:
+    out = console()
+    if not rows:
+        out.print("No sessions yet. Run `reflect` to start a reflection.")
+        return
+    table = Table(expand=True)
+    for name in ("Id", "Date", "Kind", "Status", "Title", "Stage", "First answer"):
+        table.add_column(name)
+    for s in rows:
+        table.add_row(s.id, s.created_at[:10], s.kind, s.status, Text(one_line(s.title or "untitled", 40)),
+                      s.stage, Text(one_line(s.first_answer or "", 60)))
+    out.print(table)
+
+
 def with_progress(label: str, work: Callable[[Callable[[int], None], Callable[[int], None]], T]) -> T:
     """Run `work(on_total, step)` with a progress bar on a terminal, quietly otherwise."""
     if not sys.stderr.isatty():

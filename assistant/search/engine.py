@@ -1,7 +1,8 @@
 """Ranking cases for a query: dense (best passages), lexical (BM25), and their fusion.
 
 Filters restrict the candidates before ranking. A case's dense score is its best passage's
-cosine similarity, nudged by its second best; the lexical score is BM25 over the whole case;
+cosine similarity (blending in the second best measured no better); the lexical score is
+BM25 over the whole case;
 hybrid fuses the two by a weighted sum of scores scaled to the candidates (chosen over
 reciprocal rank fusion by measurement: see benchmarks/ and the eval table in the README).
 Search is exact: one matrix product over normalised vectors.
@@ -21,7 +22,6 @@ from assistant.search.lexical import Lexical
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 DENSE_WEIGHT = 0.6  # share of the dense score in the hybrid score (measured: 0.5-0.7 all within 0.01)
-SECOND_BEST = 0.25  # weight of a case's second-best passage in its dense score
 RRF_K = 60
 
 
@@ -58,8 +58,6 @@ class Searcher:
         self.index = index
         self.fusion = fusion
         self.lexical = Lexical([c.full_text() for c in self.cases])
-        self._row_case = np.repeat(np.arange(len(self.cases)),
-                                   np.diff(np.append(index.case_starts, len(index.chunks))))
         self._is_title = np.fromiter((c.section == "title" for c in index.chunks), dtype=bool,
                                      count=len(index.chunks))
 
@@ -69,24 +67,9 @@ class Searcher:
         return np.fromiter((filters.allows(c) for c in self.cases), dtype=bool, count=len(self.cases))
 
     def dense_scores(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per case: its dense score, and the row of its best prose passage (the snippet)."""
+        """Per case, its best passage's similarity; and every passage's similarity (for snippets)."""
         sims = self.index.vectors @ query_vector.astype(np.float32)
-        starts = self.index.case_starts
-        best_rows = self._argmax_rows(sims)
-        rest = sims.copy()
-        rest[best_rows] = -np.inf
-        second = np.maximum.reduceat(rest, starts)
-        best = sims[best_rows]
-        second = np.where(np.isfinite(second), second, best)
-        prose_rows = self._argmax_rows(np.where(self._is_title, -np.inf, sims))
-        return _blend(best, second), prose_rows
-
-    def _argmax_rows(self, values: np.ndarray) -> np.ndarray:
-        """The row of each case's highest value (first one on ties), vectorised."""
-        top = np.maximum.reduceat(values, self.index.case_starts)
-        rows = np.flatnonzero(values >= top[self._row_case])
-        _, first = np.unique(self._row_case[rows], return_index=True)
-        return rows[first]
+        return np.maximum.reduceat(sims, self.index.case_starts), sims
 
     def search(self, query: str, query_vector: np.ndarray | None, *, k: int = 5,
                filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
@@ -97,9 +80,9 @@ class Searcher:
         if mode != "lexical":
             if query_vector is None:
                 raise ValueError("dense and hybrid search need the query's vector")
-            dense, best_rows = self.dense_scores(query_vector)
+            dense, sims = self.dense_scores(query_vector)
         else:
-            dense, best_rows = np.zeros(len(self.cases), np.float32), None
+            dense, sims = np.zeros(len(self.cases), np.float32), None
         if mode == "dense":
             score = dense
         elif mode == "lexical":
@@ -110,7 +93,7 @@ class Searcher:
         top = _top(score, min(k, int(allowed.sum())))
         hits = []
         for i in top:
-            snippet_row = self._snippet_row(int(i), best_rows, query)
+            snippet_row = self._snippet_row(int(i), sims, query)
             chunk = self.index.chunks[snippet_row]
             hits.append(Hit(self.cases[i], float(score[i]), chunk.text, chunk.section,
                             float(dense[i]), float(lex[i])))
@@ -123,19 +106,15 @@ class Searcher:
         lex_scaled = lex / top_lex if top_lex > 0 else np.zeros_like(lex)
         return (DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lex_scaled).astype(np.float32)
 
-    def _snippet_row(self, case_index: int, prose_rows: np.ndarray | None, query: str) -> int:
-        """The case's best-matching prose passage: by the model, or by shared words without it."""
-        if prose_rows is not None:
-            return int(prose_rows[case_index])
+    def _snippet_row(self, case_index: int, sims: np.ndarray | None, query: str) -> int:
+        """The case's best-matching prose passage (not its header): by the model, or by shared words."""
         start = int(self.index.case_starts[case_index])
         end = int(self.index.case_starts[case_index + 1]) if case_index + 1 < len(self.cases) else len(self.index.chunks)
         prose = [r for r in range(start, end) if not self._is_title[r]] or [start]
+        if sims is not None:
+            return max(prose, key=lambda r: float(sims[r]))
         words = set(self.lexical.tokens(query))
         return max(prose, key=lambda r: len(words & set(self.lexical.tokens(self.index.chunks[r].text))))
-
-
-def _blend(best: np.ndarray, second: np.ndarray) -> np.ndarray:
-    return (best + SECOND_BEST * second) / (1 + SECOND_BEST)
 
 
 def _top(score: np.ndarray, k: int) -> np.ndarray:

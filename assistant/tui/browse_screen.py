@@ -39,7 +39,7 @@ class BrowseScreen(Screen[None]):
     def filters(self) -> tuple[str | None, str | None]:
         stage = self.query_one("#stage-filter", Select).value
         theme = self.query_one("#theme-filter", Select).value
-        return (None if stage is Select.BLANK else str(stage)), (None if theme is Select.BLANK else str(theme))
+        return (None if stage is Select.NULL else str(stage)), (None if theme is Select.NULL else str(theme))
 
     @on(Select.Changed)
     @on(Input.Submitted, "#query")

@@ -39,6 +39,7 @@ def open_browser(app: App) -> None:
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "new", "New reflection"),
+        Binding("r", "resume_latest", "Resume latest"),
         Binding("p", "past", "Past sessions"),
         Binding("b", "browse", "Case bank"),
         Binding("question_mark", "app.help", "Help", show=False),
@@ -53,7 +54,8 @@ class HomeScreen(Screen[None]):
                 yield Button("Past sessions  (p)", id="past")
                 yield Button("Browse the case bank  (b)", id="browse")
                 yield Button("Help  (F1)", id="help")
-            yield Static("Unfinished reflections: pick one to carry on where you stopped.", id="resume-title")
+            yield Static("Unfinished reflections: pick one (or press r for the latest) to carry on where you "
+                         "stopped.", id="resume-title")
             yield OptionList(id="resume")
         yield Footer()
 
@@ -75,15 +77,27 @@ class HomeScreen(Screen[None]):
             options.add_option(Option(label, id=session.id))
         self.query_one("#resume-title", Static).display = bool(active)
         options.display = bool(active)
+        if active:
+            options.highlighted = 0
 
     @on(OptionList.OptionSelected, "#resume")
     def resume(self, event: OptionList.OptionSelected) -> None:
+        self.open_reflection(str(event.option.id))
+
+    def action_resume_latest(self) -> None:
+        active = self.app.services.store.list_sessions(kind="reflection", status="active")  # type: ignore[attr-defined]
+        if not active:
+            self.notify("There is no unfinished reflection to carry on.")
+            return
+        self.open_reflection(active[0].id)
+
+    def open_reflection(self, session_id: str) -> None:
         from assistant.reflection import Conversation, ReflectionError
         from assistant.tui.reflection_screen import ReflectionScreen
 
         services = self.app.services  # type: ignore[attr-defined]
         try:
-            conversation = Conversation.resume(services.store, str(event.option.id), services.flows,
+            conversation = Conversation.resume(services.store, session_id, services.flows,
                                                services.bank.framework)
         except ReflectionError as exc:
             self.notify(str(exc), severity="error", markup=False)

@@ -29,7 +29,7 @@ class StartScreen(Screen[None]):
             yield Static(PRIVACY, id="privacy")
             yield Label("How would you like to reflect?")
             yield Select([(text(f.title), f.id) for f in flows], id="flow", allow_blank=False,
-                         value=flows[0].id if flows else Select.BLANK)
+                         value=flows[0].id if flows else Select.NULL)
             yield Static(text(flows[0].description if flows else "No flows found in prompts/flows/."), id="flow-help")
             yield Label("Which strand of the work?")
             yield Select(strands, id="strand", allow_blank=False, value="desistance")

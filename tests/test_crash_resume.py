@@ -1,0 +1,97 @@
+"""Nothing sent is lost: a real `reflect` process is killed with SIGKILL and started again."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+from pathlib import Path
+
+from assistant.reflection import Conversation, load_flows
+from assistant.store import Store
+
+from conftest import ROOT
+
+ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
+class Terminal:
+    """The app in a pseudo-terminal, as a person's terminal would run it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        env = {**os.environ, "REFLECT_DATA_DIR": str(data_dir), "TERM": "xterm-256color",
+               "COLUMNS": "120", "LINES": "40"}
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the app
+            os.chdir(ROOT)
+            os.execvpe(sys.executable, [sys.executable, "-m", "assistant"], env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.seen = b""
+
+    def read_until(self, marker: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while marker.encode() not in ANSI.sub(b"", self.seen):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never saw {marker!r}; last output: {ANSI.sub(b'', self.seen)[-400:]!r}")
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    self.seen += os.read(self.fd, 65536)
+                except OSError:
+                    break
+
+    def send(self, keys: str) -> None:
+        self.seen = b""
+        os.write(self.fd, keys.encode())
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def practitioner_turns(db: Path) -> list[str]:
+    with Store(db) as store:
+        return [t.text for s in store.list_sessions() for t in store.turns(s.id) if t.role == "practitioner"]
+
+
+def test_sigkill_loses_nothing_and_the_reflection_resumes(tmp_path: Path, bank) -> None:
+    data = tmp_path / "data"
+    term = Terminal(data)
+    try:
+        term.read_until("New reflection")
+        term.send("n")
+        term.read_until("How would you like to reflect")
+        term.send("\n")  # ctrl+j: start with the defaults
+        term.read_until("Which child")
+        term.send("Kestrel was fifteen when we met.")
+        time.sleep(0.3)
+        term.send("\n")  # ctrl+j: send
+        deadline = time.monotonic() + 60
+        while "Kestrel was fifteen when we met." not in practitioner_turns(data / "reflect.db"):
+            assert time.monotonic() < deadline, "the answer was never committed"
+            time.sleep(0.1)
+    finally:
+        term.kill()
+
+    assert practitioner_turns(data / "reflect.db") == ["Kestrel was fifteen when we met."]
+    flows, _ = load_flows()
+    with Store(data / "reflect.db") as store:
+        session = store.list_sessions(status="active")[0]
+        resumed = Conversation.resume(store, session.id, flows, bank.framework)
+        assert resumed.pending() is not None and resumed.pending().step != "q:the-case"
+
+    again = Terminal(data)
+    try:
+        again.read_until("Unfinished reflections")
+        again.send("r")
+        again.read_until("Kestrel was fifteen")
+    finally:
+        again.kill()

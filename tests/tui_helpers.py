@@ -1,0 +1,53 @@
+"""Helpers for driving the real app with Pilot: a temporary data folder per test, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Callable
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from assistant.paths import resolve_paths
+from assistant.services import Services
+from assistant.store import Store
+from assistant.tui.app import ReflectApp
+
+
+def make_app(data_dir: Path, case_search=None, *, fixed: bool = False) -> ReflectApp:
+    """The real app on the bundled bank; `case_search` shares the test session's warm model,
+    and `fixed` gives the store a fixed clock and ids so that screenshots repeat exactly."""
+    paths = resolve_paths(data_dir=data_dir)
+    services = Services(paths)
+    if case_search is not None:
+        services.__dict__["search"] = case_search
+    if fixed:
+        counter = iter(range(1, 10_000))
+        services.__dict__["store"] = Store(paths.database, clock=lambda: "2026-11-23T10:00:00+00:00",
+                                           new_id=lambda: f"{next(counter):08x}")
+    return ReflectApp(paths, services)
+
+
+async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
+    """Pause until `predicate()` holds: workers run in threads, so results land a little later."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.05)
+        await asyncio.sleep(0.02)
+
+
+def texts(app: ReflectApp, selector: str) -> list[str]:
+    """The plain text of every matching Static on the current screen."""
+    out = []
+    for widget in app.screen.query(selector):
+        if isinstance(widget, Static):
+            out.append(str(widget.visual))
+    return out
+
+
+def screen_text(app: ReflectApp) -> str:
+    return "\n".join(texts(app, "Static"))
