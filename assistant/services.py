@@ -10,12 +10,16 @@ import threading
 from functools import cached_property
 from pathlib import Path
 
-from assistant.casebank import load_bank
-from assistant.casebank.model import Bank, Problem
+from typing import TYPE_CHECKING
+
 from assistant.fileio import ensure_private_dir
 from assistant.paths import Paths
-from assistant.reflection.flows import Flow, load_flows
-from assistant.store import Store
+
+if TYPE_CHECKING:  # imported where first used: the app's first screen needs none of them
+    from assistant.casebank.model import Bank, Problem
+    from assistant.reflection.flows import Flow
+    from assistant.search import CaseSearch
+    from assistant.store import Store
 
 
 class Services:
@@ -26,29 +30,35 @@ class Services:
         self._lock = threading.Lock()
 
     @cached_property
-    def store(self) -> Store:
+    def store(self) -> "Store":
+        from assistant.store import Store
+
         ensure_private_dir(self.paths.data_dir)
         return Store(self.paths.database)
 
     @cached_property
-    def bank(self) -> Bank:
+    def bank(self) -> "Bank":
+        from assistant.casebank.load import load_bank
+
         return load_bank(self.paths.casebank)
 
     @cached_property
-    def _flows(self) -> tuple[list[Flow], list[Problem]]:
+    def _flows(self) -> "tuple[list[Flow], list[Problem]]":
+        from assistant.reflection.flows import load_flows
+
         return load_flows()
 
     @property
-    def flows(self) -> list[Flow]:
+    def flows(self) -> "list[Flow]":
         return self._flows[0]
 
     @property
-    def problems(self) -> list[Problem]:
+    def problems(self) -> "list[Problem]":
         """Broken case and flow files: reported, never fatal."""
         return [*self.bank.errors, *self._flows[1]]
 
     @cached_property
-    def search(self):  # -> assistant.search.CaseSearch
+    def search(self) -> "CaseSearch":
         from assistant.search import CaseSearch
 
         return CaseSearch(self.bank, self.paths.index_dir)

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.casebank.model import Expectation
 
-THRESHOLD = 0.26
+THRESHOLD = 0.24
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -42,6 +42,7 @@ class CoverageChecker:
         self.expectations = list(expectations)
         self.threshold = threshold
         self._vectors: np.ndarray | None = None
+        self._seen: dict[str, np.ndarray] = {}  # sentence -> vector: a reflection is re-read after every answer
 
     @property
     def vectors(self) -> np.ndarray:
@@ -51,7 +52,10 @@ class CoverageChecker:
 
     def similarities(self, parts: Sequence[str]) -> np.ndarray:
         """Cosine similarity of each sentence (rows) to each expectation (columns)."""
-        return self.encoder.encode(list(parts)) @ self.vectors.T
+        new = [p for p in dict.fromkeys(parts) if p not in self._seen]
+        if new:
+            self._seen.update(zip(new, self.encoder.encode(new)))
+        return np.vstack([self._seen[p] for p in parts]) @ self.vectors.T
 
     def best_matches(self, text: str) -> list[Match]:
         """For each expectation, the answer's sentence closest to it."""

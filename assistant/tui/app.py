@@ -34,7 +34,9 @@ class ReflectApp(App[None]):
         from assistant.tui.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        self.warm_search()
+        # After the first frame: the warm-up competes for the interpreter, and the person should
+        # see the home screen before anything else happens.
+        self.call_after_refresh(self.warm_search)
 
     @work(thread=True, exclusive=True, group="embedder")
     def warm_search(self) -> None:

@@ -60,11 +60,13 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_screen_resume(self) -> None:
-        self.refresh_resume()
+        self.call_after_refresh(self.refresh_resume)
 
     def on_mount(self) -> None:
-        self.refresh_resume()
+        self.query_one("#resume-title", Static).display = False
+        self.query_one("#resume", OptionList).display = False
         self.query_one("#new", Button).focus()
+        self.call_after_refresh(self.refresh_resume)  # opening the store waits until the screen shows
 
     def refresh_resume(self) -> None:
         store = self.app.services.store  # type: ignore[attr-defined]
