@@ -289,7 +289,7 @@ def sessions_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def sessions_show(ctx: click.Context, session_id: str) -> None:
     """Print a session's log (Markdown) on stdout."""
-    from assistant.reflection.log import render_session
+    from assistant.export import render_session
 
     services = _services(ctx)
     session = _session_or_fail(services, session_id)
@@ -305,7 +305,7 @@ def sessions_show(ctx: click.Context, session_id: str) -> None:
 @click.pass_context
 def sessions_export(ctx: click.Context, session_id: str, fmt: str, output: Path | None) -> None:
     """Write a session's log as Markdown or HTML, readable by you alone."""
-    from assistant.reflection.log import export_session
+    from assistant.export import export_session
     from assistant.render import RenderError
 
     services = _services(ctx)

@@ -1,22 +1,14 @@
-"""The reflection log: a session's record turned into the context the templates expect, and exported.
-
-One function serves the app and `reflect sessions export`, so the two can never disagree.
-"""
+"""The reflection log: a session's record turned into the context the templates expect."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Sequence
 
 from assistant.casebank.model import STAGE_LABELS, STRAND_LABELS, Bank
-from assistant.fileio import atomic_write_text, ensure_private_dir
 from assistant.reflection.flows import Flow
-from assistant.render import render
 from assistant.store import Store
 
-Format = Literal["md", "html"]
 QUESTION_KINDS = {"question", "closing", "actions", "support", "followup"}
 HIDDEN_STEPS = ("status:", "done")
 
@@ -67,40 +59,3 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
         "carried_forward": carried,
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-def render_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank,
-                   user_templates: Path | None = None) -> str:
-    session = store.get_session(session_id)
-    kind = session.kind if session else "reflection"
-    if kind == "group":
-        from assistant.group.record import group_context
-
-        context = group_context(store, session_id, bank)
-        return render(f"group.{fmt}.j2", context, user_dir=_existing(user_templates))
-    context = log_context(store, session_id, flows, bank)
-    return render(f"reflection.{fmt}.j2", context, user_dir=_existing(user_templates))
-
-
-def default_log_path(logs_dir: Path, title: str, session_id: str, fmt: Format,
-                     created_at: str | None = None) -> Path:
-    day = (created_at or dt.date.today().isoformat())[:10]
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "reflection"
-    return logs_dir / f"{day}-{slug}-{session_id}.{fmt}"
-
-
-def export_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank, *,
-                   logs_dir: Path, out: Path | None = None, user_templates: Path | None = None) -> Path:
-    """Write the log atomically, readable by its owner alone; returns where it went."""
-    session = store.get_session(session_id)
-    if session is None:
-        raise LookupError(f"no session '{session_id}'")
-    text = render_session(store, session.id, fmt, flows, bank, user_templates)
-    if out is None:
-        ensure_private_dir(logs_dir)
-        out = default_log_path(logs_dir, session.title, session.id, fmt, session.created_at)
-    return atomic_write_text(out, text, mode=0o600)
-
-
-def _existing(folder: Path | None) -> Path | None:
-    return folder if folder is not None and folder.is_dir() else None

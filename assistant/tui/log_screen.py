@@ -36,14 +36,14 @@ class LogScreen(Screen[None]):
         yield Footer()
 
     def render_log(self) -> str:
-        from assistant.reflection.log import render_session
+        from assistant.export import render_session
 
         services = self.app.services  # type: ignore[attr-defined]
         return render_session(services.store, self.session_id, "md", services.flows, services.bank,
                               services.user_templates)
 
     def action_export(self, fmt: str) -> None:
-        from assistant.reflection.log import export_session
+        from assistant.export import export_session
         from assistant.render import RenderError
 
         services = self.app.services  # type: ignore[attr-defined]

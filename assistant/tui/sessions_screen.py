@@ -99,7 +99,7 @@ class SessionsScreen(Screen[None]):
         session_id = self._selected()
         if session_id is None:
             return
-        from assistant.reflection.log import export_session
+        from assistant.export import export_session
 
         services = self.app.services  # type: ignore[attr-defined]
         paths = [export_session(services.store, session_id, fmt, services.flows, services.bank,

@@ -21,7 +21,7 @@ class StartScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         services = self.app.services  # type: ignore[attr-defined]
-        flows = services.flows
+        flows = [f for f in services.flows if f.kind == "reflection"]
         framework = services.bank.framework
         strands = [(s.title, s.id) for s in framework.strands] or [("Supporting desistance", "desistance")]
         yield Header()

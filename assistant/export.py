@@ -1,0 +1,71 @@
+"""Rendering and exporting any session (a reflection or a group session) from templates.
+
+One module serves the app and `reflect sessions export`, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal, Sequence
+
+from assistant.casebank.model import Bank
+from assistant.fileio import atomic_write_text, ensure_private_dir
+from assistant.reflection.flows import Flow
+from assistant.render import render
+from assistant.store import Store
+
+Format = Literal["md", "html"]
+
+
+def render_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank,
+                   user_templates: Path | None = None) -> str:
+    session = store.get_session(session_id)
+    if session is not None and session.kind == "group":
+        from assistant.group.record import group_context
+
+        return render(f"group.{fmt}.j2", group_context(store, session_id, bank), user_dir=_existing(user_templates))
+    from assistant.reflection.log import log_context
+
+    context = log_context(store, session_id, flows, bank)
+    return render(f"reflection.{fmt}.j2", context, user_dir=_existing(user_templates))
+
+
+def default_log_path(logs_dir: Path, title: str, session_id: str, fmt: Format,
+                     created_at: str | None = None) -> Path:
+    day = (created_at or dt.date.today().isoformat())[:10]
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "reflection"
+    return logs_dir / f"{day}-{slug}-{session_id}.{fmt}"
+
+
+def export_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank, *,
+                   logs_dir: Path, out: Path | None = None, user_templates: Path | None = None) -> Path:
+    """Write the log atomically, readable by its owner alone; returns where it went."""
+    session = store.get_session(session_id)
+    if session is None:
+        raise LookupError(f"no session '{session_id}'")
+    text = render_session(store, session.id, fmt, flows, bank, user_templates)
+    if out is None:
+        ensure_private_dir(logs_dir)
+        out = default_log_path(logs_dir, session.title, session.id, fmt, session.created_at)
+    return atomic_write_text(out, text, mode=0o600)
+
+
+def _existing(folder: Path | None) -> Path | None:
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def export_handout(case_id: str, bank: Bank, fmt: Format, *, logs_dir: Path, out: Path | None = None,
+                   user_templates: Path | None = None) -> Path:
+    """A printable handout of a case and its questions, for before a group session."""
+    from assistant.group.record import handout_context
+
+    case = bank.case(case_id)
+    if case is None:
+        raise LookupError(f"no case '{case_id}' in the bank")
+    text = render(f"handout.{fmt}.j2", handout_context(case, bank), user_dir=_existing(user_templates))
+    if out is None:
+        ensure_private_dir(logs_dir)
+        out = logs_dir / f"handout-{case.id}.{fmt}"
+    return atomic_write_text(out, text, mode=0o600)
