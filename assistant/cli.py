@@ -193,20 +193,135 @@ def case() -> None:
 
 @case.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--checks", is_flag=True,
+              help="Also run the checks that load the embedding model (slower): warn about a case that "
+                   "nearly duplicates another, and about a case that search does not find in the top 3 "
+                   "by its own title and first sentence.")
+@click.option("--strict", is_flag=True,
+              help="Run every check (as --checks) and treat warnings as errors: exit 1 on any.")
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Check case files (default: the whole bank). Exit 0 when all are valid, 1 otherwise."""
+def validate(ctx: click.Context, paths: tuple[Path, ...], checks: bool, strict: bool) -> None:
+    """Check case files (default: the whole bank). Exit 0 when all are valid, 1 otherwise.
+
+    Besides the rules of the case format, every run warns about text that looks like a real
+    identifier (a postcode, phone number, date of birth, ...). Warnings are printed with a
+    `warning:` prefix and do not change the exit code unless --strict is given.
+    """
     from assistant.casebank import load_bank, validate_paths
+    from assistant.trainer import identifier_problems
 
     where = _paths(ctx)
     bank = validate_paths(list(paths), where.casebank) if paths else load_bank(where.casebank)
-    for problem in bank.problems:
-        click.echo(str(problem), err=True)
-    errors = len(bank.errors)
-    files = len({p.path for p in bank.errors})
+    problems = list(bank.problems) + identifier_problems(bank.cases)
+    if checks or strict:
+        problems += _model_checks(where, bank, bool(paths))
+    if strict:
+        from dataclasses import replace
+
+        problems = [replace(p, severity="error") for p in problems]
+    for problem in problems:
+        click.echo(str(problem) if problem.severity == "error" else f"warning: {problem}", err=True)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(errors)
     if errors:
-        fail(f"{errors} problem(s) in {files} file(s); {len(bank.cases)} valid case(s)")
-    click.echo(f"All {len(bank.cases)} case(s) valid.")
+        fail(f"{len(errors)} problem(s) in {len({p.path for p in errors})} file(s); {len(bank.cases)} valid case(s)")
+    note = f" {warnings} warning(s) above (--strict makes them errors)." if warnings else ""
+    click.echo(f"All {len(bank.cases)} case(s) valid.{note}")
+
+
+def _model_checks(where: Paths, bank: Any, named_files: bool) -> list[Any]:
+    """Near duplicates and findability of the checked cases, against the whole bank."""
+    from assistant.casebank import load_bank
+    from assistant.search import ModelUnavailable
+    from assistant.trainer import model_problems
+
+    whole = load_bank(where.casebank) if named_files else bank
+    try:
+        return model_problems(bank.cases, whole.cases, where.index_dir)
+    except ModelUnavailable as exc:
+        fail(str(exc))
+
+
+@case.command(name="new", context_settings=CONTEXT)
+@click.option("--stage", type=click.Choice(STAGES), required=True, help="The stage the case illustrates.")
+@click.option("--strand", type=click.Choice(STRANDS), default="desistance", show_default=True,
+              help="The strand the case belongs to.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the skeleton to this file (never over an existing one) instead of stdout.")
+@click.pass_context
+def case_new(ctx: click.Context, stage: str, strand: str, output: Path | None) -> None:
+    """Write a commented case skeleton to fill in.
+
+    Every value to write says FILL IN; `reflect case validate FILE` lists what is still left.
+    """
+    from assistant.render import RenderError
+    from assistant.trainer import skeleton
+
+    try:
+        text = skeleton(stage, strand, _paths(ctx).casebank)
+    except RenderError as exc:
+        fail(str(exc))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_new(output, text)
+    click.echo(f"Wrote {output}: fill it in, rename it to its id, then run `reflect case validate {output}`.")
+
+
+@case.command(name="import", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the case to this file, or to ID.yaml in this folder (never over an existing "
+                   "file), instead of stdout.")
+@click.pass_context
+def case_import(ctx: click.Context, file: Path, output: Path | None) -> None:
+    """Turn a case illustration written as plain text into a case YAML.
+
+    FILE is text copied from a web page or a document, with headed sections (case summary,
+    inspector comments, important learning, take-aways). Anything not found becomes a FILL IN
+    placeholder and is listed on stderr, one line each; themes are suggested by similarity
+    to the theme descriptions and should be reviewed.
+    """
+    from assistant.search import ModelUnavailable
+    from assistant.trainer import import_text
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        fail(f"{file}: cannot read ({exc.strerror or exc})")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+        click.echo(f"reflect: {file} is not UTF-8; read it as Windows-1252: check the accents", err=True)
+    bank = _load_bank(_paths(ctx))
+    try:
+        result = import_text(text, bank.themes)
+    except ModelUnavailable as exc:
+        fail(str(exc))
+    if not result.found_sections:
+        fail(f"{file}: found no case sections (Case summary, Inspector comments, Important learning, Take-aways)")
+    for message in result.messages:
+        click.echo(f"reflect: {message}", err=True)
+    if output is None:
+        click.echo(result.yaml_text, nl=False)
+        return
+    target = output / f"{result.case_id}.yaml" if output.is_dir() else output
+    _write_new(target, result.yaml_text)
+    left = sum("fill in" in m for m in result.messages)
+    click.echo(f"Wrote {target}" + (f": {left} thing(s) to fill in." if left else ".")
+               + f" Then run `reflect case validate {target}`.")
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Create `path` with `text`; an existing file is never overwritten."""
+    try:
+        with open(path, "x", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except FileExistsError:
+        fail(f"{path}: already exists; choose another name, or move the old file away first")
+    except OSError as exc:
+        fail(f"{path}: cannot write ({exc.strerror or exc})")
 
 
 # --- eval -------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ class Terminal:
                     break
 
     def send(self, keys: str) -> None:
+        """Keys as a person types them: after the screen has settled, not in the same instant."""
+        time.sleep(0.3)
         self.seen = b""
         os.write(self.fd, keys.encode())
 
@@ -90,8 +92,49 @@ def test_sigkill_loses_nothing_and_the_reflection_resumes(tmp_path: Path, bank) 
 
     again = Terminal(data)
     try:
-        again.read_until("Unfinished reflections")
+        again.read_until("Unfinished sessions")
         again.send("r")
         again.read_until("Kestrel was fifteen")
+    finally:
+        again.kill()
+
+
+def contributions(db: Path) -> list[tuple[str | None, str]]:
+    with Store(db) as store:
+        return [(t.speaker, t.text) for s in store.list_sessions() for t in store.turns(s.id)
+                if t.kind == "contribution"]
+
+
+def test_sigkill_in_a_group_session_loses_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    term = Terminal(data)
+    try:
+        term.read_until("Group session")
+        term.send("g")
+        term.read_until("Facilitator")
+        term.send("Dee")
+        term.send("\t")  # to the participants
+        term.send("Amira Begum, Jo Tate")
+        time.sleep(0.3)
+        term.send("\n")  # ctrl+j: begin with the first case
+        term.read_until("Case summary")
+        term.send(" ")  # start the questions
+        term.read_until("Question 1 of")
+        term.send("AB: Kestrel would start with school")
+        time.sleep(0.3)
+        term.send("\r")
+        deadline = time.monotonic() + 60
+        while ("AB", "Kestrel would start with school") not in contributions(data / "reflect.db"):
+            assert time.monotonic() < deadline, "the contribution was never committed"
+            time.sleep(0.1)
+    finally:
+        term.kill()
+
+    again = Terminal(data)
+    try:
+        again.read_until("Unfinished sessions")
+        again.send("r")
+        again.read_until("Kestrel would start with school")
+        again.read_until("Question 1 of")
     finally:
         again.kill()

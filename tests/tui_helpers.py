@@ -16,7 +16,20 @@ from assistant.store import Store
 from assistant.tui.app import ReflectApp
 
 
-def make_app(data_dir: Path, case_search=None, *, fixed: bool = False) -> ReflectApp:
+class FakeClock:
+    """A clock the test moves by hand, so timers are tested without sleeping."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_app(data_dir: Path, case_search=None, *, fixed: bool = False, clock: Callable[[], float] | None = None) -> ReflectApp:
     """The real app on the bundled bank; `case_search` shares the test session's warm model,
     and `fixed` gives the store a fixed clock and ids so that screenshots repeat exactly."""
     paths = resolve_paths(data_dir=data_dir)
@@ -27,7 +40,7 @@ def make_app(data_dir: Path, case_search=None, *, fixed: bool = False) -> Reflec
         counter = iter(range(1, 10_000))
         services.__dict__["store"] = Store(paths.database, clock=lambda: "2026-11-23T10:00:00+00:00",
                                            new_id=lambda: f"{next(counter):08x}")
-    return ReflectApp(paths, services)
+    return ReflectApp(paths, services, clock=clock) if clock else ReflectApp(paths, services)
 
 
 async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:

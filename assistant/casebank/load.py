@@ -38,6 +38,17 @@ CASE_KEYS = (
 OPTIONAL_CASE_KEYS = {"strand", "further_reading"}
 CHILD_KEYS = ("name", "age", "gender")
 MIN_SUMMARY_WORDS = 80
+PLACEHOLDER = "FILL IN"  # what skeletons and imports leave where a trainer must write something
+PLACEHOLDER_ID = "fill-in"  # the same, in an id
+
+
+def fill_in_message(value: str) -> str:
+    """`fill in <what the placeholder asks for>`, on one line."""
+    rest = value[value.index(PLACEHOLDER) + len(PLACEHOLDER):].lstrip(" :-\u2013\u2014")
+    rest = " ".join(rest.split("\n", 1)[0].split())
+    if len(rest) > 100:
+        rest = rest[:99].rstrip() + "\u2026"
+    return f"fill in {rest}" if rest else f"fill in the text where it still says {PLACEHOLDER}"
 
 
 def display_path(path: Path) -> str:
@@ -65,6 +76,13 @@ class _Checker:
     def add(self, field: str, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.path, self.doc.line(field), field, message, severity))
 
+    def placeholder(self, field: str, value: Any) -> bool:
+        """Report a value still holding a FILL IN placeholder; True when it does."""
+        if isinstance(value, str) and PLACEHOLDER in value:
+            self.add(field, fill_in_message(value))
+            return True
+        return False
+
     def mapping(self, value: Any, field: str, allowed: tuple[str, ...], optional: set[str]) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.add(field, f"expected a mapping of keys, got {_kind(value)}")
@@ -87,6 +105,8 @@ class _Checker:
         value = data.get(key)
         if value is None:
             return ""
+        if self.placeholder(field, value):
+            return ""
         if not isinstance(value, str):
             self.add(field, f"expected text, got {_kind(value)}")
             return ""
@@ -103,6 +123,8 @@ class _Checker:
         value = data.get(key)
         if value is None:
             return ()
+        if self.placeholder(key, value):
+            return ()
         if not isinstance(value, list):
             self.add(key, f"expected a list, got {_kind(value)}")
             return ()
@@ -112,6 +134,8 @@ class _Checker:
             self.add(key, f"has {len(value)} items; the limit is {max_items}")
         items: list[str] = []
         for i, item in enumerate(value):
+            if self.placeholder(f"{key}[{i}]", item):
+                continue
             if not isinstance(item, str) or not item.strip():
                 self.add(f"{key}[{i}]", f"expected non-empty text, got {_kind(item)}")
                 continue
@@ -266,7 +290,11 @@ def load_case(path: Path, themes: dict[str, Theme], framework: Framework | None 
         return None, check.problems
 
     case_id = data.get("id")
-    if not isinstance(case_id, str) or not SLUG.match(case_id) or not 3 <= len(case_id) <= 80:
+    if isinstance(case_id, str) and (PLACEHOLDER_ID in case_id or PLACEHOLDER in case_id):
+        check.add("id", f"fill in the child's name, stage and a short topic in '{case_id}' "
+                        "(e.g. ravi-planning-exploitation), then rename the file to match: ID.yaml")
+        case_id = ""
+    elif not isinstance(case_id, str) or not SLUG.match(case_id) or not 3 <= len(case_id) <= 80:
         if "id" in data:
             check.add("id", f"expected a lowercase slug of 3-80 characters [a-z0-9-], got {case_id!r}")
         case_id = ""
@@ -326,6 +354,8 @@ def _choice(check: _Checker, data: dict[str, Any], key: str, choices: tuple[str,
     value = data.get(key)
     if value is None:
         return ""
+    if check.placeholder(key, value):
+        return ""
     if not isinstance(value, str) or value not in choices:
         check.add(key, f"unknown {key} {value!r}{suggest(str(value), choices)}; one of: {' | '.join(choices)}")
         return ""
@@ -340,14 +370,18 @@ def _child(check: _Checker, raw: Any) -> Child | None:
     if name and len(name.split()) > 1:
         check.add("child.name", "a fictional first name only")
     age = data.get("age")
-    if isinstance(age, bool) or not isinstance(age, int):
+    if check.placeholder("child.age", age):
+        age = 0
+    elif isinstance(age, bool) or not isinstance(age, int):
         if "age" in data:
             check.add("child.age", f"expected a whole number, got {_kind(age)}")
         age = 0
     elif not 10 <= age <= 18:
         check.add("child.age", f"{age} is outside the youth justice age range 10-18")
     gender = data.get("gender", "")
-    if gender is not None and not isinstance(gender, str):
+    if check.placeholder("child.gender", gender):
+        gender = ""
+    elif gender is not None and not isinstance(gender, str):
         check.add("child.gender", f"expected text, got {_kind(gender)}")
         gender = ""
     return Child(name=name, age=int(age), gender=(gender or "").strip())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+import time
+from typing import Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -23,10 +24,12 @@ class ReflectApp(App[None]):
         Binding("ctrl+l", "toggle_dark", "Light/dark", show=False),
     ]
 
-    def __init__(self, paths: Paths, services: Services | None = None) -> None:
+    def __init__(self, paths: Paths, services: Services | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.paths = paths
         self.services = services or Services(paths)
+        self.clock = clock  # group session timers read this; tests move it by hand
         self.animation_level = "none"
         self.theme = "textual-dark"
 
@@ -64,6 +67,8 @@ class ReflectApp(App[None]):
         from assistant.tui import home
 
         yield SystemCommand("New reflection", "Start a guided reflection", lambda: home.start_reflection(self))
+        yield SystemCommand("Group session", "Run a group reflection on a case with your team",
+                            lambda: home.start_group(self))
         yield SystemCommand("Past sessions", "Open, export or delete earlier reflections",
                             lambda: home.open_sessions(self))
         yield SystemCommand("Browse the case bank", "Filter, search and read case illustrations",

@@ -24,6 +24,51 @@ def start_reflection(app: App) -> None:
     app.push_screen(StartScreen())
 
 
+def start_group(app: App) -> None:
+    from assistant.tui.group_screens import GroupSetupScreen
+
+    app.push_screen(GroupSetupScreen())
+
+
+def open_session(app: App, session_id: str) -> None:
+    """Carry on an unfinished session where it stopped, or show a finished one's record."""
+    services = app.services  # type: ignore[attr-defined]
+    session = services.store.get_session(session_id)
+    if session is None:
+        app.notify("That session no longer exists.", severity="warning")
+        return
+    if session.status != "active":
+        from assistant.tui.log_screen import LogScreen
+
+        app.push_screen(LogScreen(session.id))
+        return
+    if session.kind == "group":
+        from assistant.group import GroupError, GroupSession
+        from assistant.tui import group_screens
+
+        try:
+            group = GroupSession.resume(services.store, session.id, services.bank, app.clock)  # type: ignore[attr-defined]
+        except GroupError as exc:
+            app.notify(str(exc), severity="error", markup=False)
+            return
+        if group.case_missing:
+            app.notify("The case of this session is no longer in the case bank; everything recorded is kept.",
+                       severity="warning", markup=False)
+        screen = {"present": group_screens.PresentScreen, "questions": group_screens.QuestionScreen}.get(
+            group.phase, group_screens.GroupCloseScreen)
+        app.push_screen(screen(group))
+        return
+    from assistant.reflection import Conversation, ReflectionError
+    from assistant.tui.reflection_screen import ReflectionScreen
+
+    try:
+        conversation = Conversation.resume(services.store, session.id, services.flows, services.bank.framework)
+    except ReflectionError as exc:
+        app.notify(str(exc), severity="error", markup=False)
+        return
+    app.push_screen(ReflectionScreen(conversation))
+
+
 def open_sessions(app: App) -> None:
     from assistant.tui.sessions_screen import SessionsScreen
 
@@ -40,6 +85,7 @@ class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "new", "New reflection"),
         Binding("r", "resume_latest", "Resume latest"),
+        Binding("g", "group", "Group session"),
         Binding("p", "past", "Past sessions"),
         Binding("b", "browse", "Case bank"),
         Binding("question_mark", "app.help", "Help", show=False),
@@ -51,10 +97,11 @@ class HomeScreen(Screen[None]):
             yield Static(WELCOME, id="welcome")
             with Vertical(id="home-buttons"):
                 yield Button("New reflection  (n)", id="new", variant="primary")
+                yield Button("Group session  (g)", id="group")
                 yield Button("Past sessions  (p)", id="past")
                 yield Button("Browse the case bank  (b)", id="browse")
                 yield Button("Help  (F1)", id="help")
-            yield Static("Unfinished reflections: pick one (or press r for the latest) to carry on where you "
+            yield Static("Unfinished sessions: pick one (or press r for the latest) to carry on where you "
                          "stopped.", id="resume-title")
             yield OptionList(id="resume")
         yield Footer()
@@ -72,10 +119,11 @@ class HomeScreen(Screen[None]):
         store = self.app.services.store  # type: ignore[attr-defined]
         options = self.query_one("#resume", OptionList)
         options.clear_options()
-        active = store.list_sessions(kind="reflection", status="active")
+        active = store.list_sessions(status="active")
         for session in active:
-            first = one_line(session.first_answer or "no answer yet", 60)
-            label = text(f"{session.created_at[:10]} · {session.flow} · {session.title or 'untitled'} · {first}")
+            first = one_line(session.first_answer or "nothing written yet", 60)
+            what = "group session" if session.kind == "group" else session.flow
+            label = text(f"{session.created_at[:10]} · {what} · {session.title or 'untitled'} · {first}")
             options.add_option(Option(label, id=session.id))
         self.query_one("#resume-title", Static).display = bool(active)
         options.display = bool(active)
@@ -84,37 +132,28 @@ class HomeScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#resume")
     def resume(self, event: OptionList.OptionSelected) -> None:
-        self.open_reflection(str(event.option.id))
+        open_session(self.app, str(event.option.id))
 
     def action_resume_latest(self) -> None:
-        active = self.app.services.store.list_sessions(kind="reflection", status="active")  # type: ignore[attr-defined]
+        active = self.app.services.store.list_sessions(status="active")  # type: ignore[attr-defined]
         if not active:
-            self.notify("There is no unfinished reflection to carry on.")
+            self.notify("There is no unfinished session to carry on.")
             return
-        self.open_reflection(active[0].id)
-
-    def open_reflection(self, session_id: str) -> None:
-        from assistant.reflection import Conversation, ReflectionError
-        from assistant.tui.reflection_screen import ReflectionScreen
-
-        services = self.app.services  # type: ignore[attr-defined]
-        try:
-            conversation = Conversation.resume(services.store, session_id, services.flows,
-                                               services.bank.framework)
-        except ReflectionError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.app.push_screen(ReflectionScreen(conversation))
+        open_session(self.app, active[0].id)
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
-        actions = {"new": self.action_new, "past": self.action_past, "browse": self.action_browse,
+        actions = {"new": self.action_new, "group": self.action_group, "past": self.action_past,
+                   "browse": self.action_browse,
                    "help": self.app.action_help}  # type: ignore[attr-defined]
         if event.button.id in actions:
             actions[event.button.id]()
 
     def action_new(self) -> None:
         start_reflection(self.app)
+
+    def action_group(self) -> None:
+        start_group(self.app)
 
     def action_past(self) -> None:
         open_sessions(self.app)

@@ -25,7 +25,8 @@ class LogScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Your reflection log. Export it to keep it or take it to supervision.", id="log-intro")
+        yield Static("The record of this session. Export it to keep it, file it, or take it to supervision.",
+                     id="log-intro")
         with VerticalScroll(id="log-preview"):
             yield Markdown(self.render_log(), open_links=False, id="log-markdown")
         with Horizontal(id="log-buttons"):

@@ -73,27 +73,11 @@ class SessionsScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     def action_open(self) -> None:
+        from assistant.tui.home import open_session
+
         session_id = self._selected()
-        if session_id is None:
-            return
-        services = self.app.services  # type: ignore[attr-defined]
-        session = services.store.get_session(session_id)
-        if session is None:
-            return
-        if session.kind == "reflection" and session.status == "active":
-            from assistant.reflection import Conversation, ReflectionError
-            from assistant.tui.reflection_screen import ReflectionScreen
-
-            try:
-                conversation = Conversation.resume(services.store, session.id, services.flows, services.bank.framework)
-            except ReflectionError as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            self.app.push_screen(ReflectionScreen(conversation))
-        else:
-            from assistant.tui.log_screen import LogScreen
-
-            self.app.push_screen(LogScreen(session.id))
+        if session_id is not None:
+            open_session(self.app, session_id)
 
     def action_export(self) -> None:
         session_id = self._selected()

@@ -1,0 +1,329 @@
+"""Tools for trainers who add cases to the bank: skeletons, imports, and the extra checks.
+
+- `skeleton` renders a commented case file to fill in (`reflect case new`).
+- `import_text` turns a pasted case illustration into a case YAML (`reflect case import`):
+  the parsing is `assistant.casebank.importer` (pure, no model); the themes are suggested here,
+  by the similarity of the case's passages to the theme descriptions.
+- `identifier_problems` (cheap, standard library) and `model_problems` (near duplicates and
+  findability, which need the embedding model) add warnings to `reflect case validate`.
+
+Importing this module is cheap: the search layer, and the model with it, load on first use.
+All thresholds below were measured on the bundled bank (see `tests/test_trainer.py` and the
+README's "For trainers" section for the numbers).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from assistant.casebank.model import STAGE_LABELS, STRAND_LABELS, Case, Problem, Theme
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.search import Embedder
+
+# Theme suggestion: a theme's score is its description's best cosine similarity to any passage
+# of the case, as a z-score against the same theme's best similarities over the bundled bank
+# (some descriptions are close to every case, some to few). The top themes whose z-score
+# reaches THEME_Z are suggested, at least MIN_THEMES and at most MAX_THEMES. On the bundled
+# bank (44 cases, 5 labelled themes each on average) this gives precision 0.64, recall 0.54.
+THEME_Z = 0.5
+MIN_THEMES = 2
+MAX_THEMES = 5
+
+# Near duplicates: passage-matched similarity (see `case_similarities`). Over the bundled bank
+# each case's nearest other case lies at 0.47-0.69 (median 0.55); a copy with the child renamed
+# and a few phrases changed scores 0.84. 0.78 sits between, with margin on both sides.
+NEAR_DUPLICATE = 0.78
+
+# Findability: a query of the case's title and the first sentence of its summary must find
+# the case among the top FINDABLE_TOP of hybrid search (all 44 bundled cases pass).
+FINDABLE_TOP = 3
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+# --- a new case -------------------------------------------------------------------------
+
+def skeleton(stage: str, strand: str = "desistance", casebank: Path | None = None) -> str:
+    """A commented case file with FILL IN placeholders, for `stage` (and `strand`)."""
+    from assistant.casebank.load import BUNDLED_CASEBANK, load_framework, load_themes
+    from assistant.render import render
+
+    root = Path(casebank) if casebank else BUNDLED_CASEBANK
+    problems: list[Problem] = []
+    themes = load_themes(_own_or_bundled(root, "themes.yaml"), problems)
+    framework = load_framework(_own_or_bundled(root, "framework.yaml"), problems)
+    stage_def = framework.stage(strand, stage) or framework.stage("desistance", stage)
+    return render("case_skeleton.yaml.j2", {
+        "stage": stage,
+        "stage_label": STAGE_LABELS.get(stage, stage),
+        "strand": strand,
+        "strand_title": STRAND_LABELS.get(strand, strand),
+        "case_id": f"fill-in-name-{stage}-topic",
+        "example_id": f"ravi-{stage}-exploitation",
+        "theme_ids": sorted(themes),
+        "expectations": [e.text for e in stage_def.expectations] if stage_def else [],
+    })
+
+
+def _own_or_bundled(root: Path, name: str) -> Path:
+    from assistant.casebank.load import BUNDLED_CASEBANK
+
+    own = root / name
+    return own if own.exists() else BUNDLED_CASEBANK / name
+
+
+# --- suggesting themes ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThemeScore:
+    id: str
+    similarity: float  # best cosine similarity of the description to a passage
+    z: float  # against the same theme over the bundled bank
+
+
+class ThemeSuggester:
+    """Scores a case's passages against the theme descriptions, calibrated on the bundled bank."""
+
+    def __init__(self, themes: dict[str, Theme], embedder: "Embedder") -> None:
+        import numpy as np
+
+        self.embedder = embedder
+        self.ids = list(themes)
+        self.vectors = embedder.encode([f"{t.label}: {t.description}" for t in themes.values()])
+        reference = _bundled_case_vectors(embedder)
+        best = np.stack([(rows @ self.vectors.T).max(axis=0) for rows in reference])
+        self.mean = best.mean(axis=0)
+        self.std = np.maximum(best.std(axis=0), 1e-6)
+
+    def scores(self, passage_vectors: "np.ndarray") -> list[ThemeScore]:
+        """Every theme, best first."""
+        best = (passage_vectors @ self.vectors.T).max(axis=0)
+        z = (best - self.mean) / self.std
+        order = sorted(range(len(self.ids)), key=lambda i: -float(z[i]))
+        return [ThemeScore(self.ids[i], float(best[i]), float(z[i])) for i in order]
+
+    def suggest(self, passage_vectors: "np.ndarray") -> list[ThemeScore]:
+        ranked = self.scores(passage_vectors)
+        above = [s for s in ranked[:MAX_THEMES] if s.z >= THEME_Z]
+        return above if len(above) >= MIN_THEMES else ranked[:MIN_THEMES]
+
+
+def _bundled_case_vectors(embedder: "Embedder") -> list["np.ndarray"]:
+    """The bundled bank's passage vectors, case by case (from the committed index)."""
+    from assistant.casebank.load import load_bank
+    from assistant.paths import BUNDLED_CASEBANK, BUNDLED_INDEX
+    from assistant.search.index import build
+
+    bank = load_bank(BUNDLED_CASEBANK)
+    index, _ = build(bank.cases, BUNDLED_INDEX, embedder, write=False)
+    return _split_rows(index)
+
+
+def _split_rows(index) -> list["np.ndarray"]:
+    starts = [int(s) for s in index.case_starts] + [len(index.chunks)]
+    return [index.vectors[starts[i]:starts[i + 1]] for i in range(len(index.case_ids))]
+
+
+def passage_texts(title: str, disposal: str, offences: Sequence[str], sections: Iterable[tuple[str, str]]) -> list[str]:
+    """What the model sees for a case, passage by passage, as the index embeds it."""
+    from assistant.search.chunks import split_passages
+
+    texts = [f"{title}. {disposal}: {'; '.join(offences)}."]
+    for _, text in sections:
+        texts.extend(f"{title}. {p}" for p in split_passages(text))
+    return texts
+
+
+# --- importing --------------------------------------------------------------------------
+
+@dataclass
+class ImportResult:
+    yaml_text: str
+    case_id: str
+    messages: list[str] = field(default_factory=list)  # one line per thing not found
+    themes: list[ThemeScore] = field(default_factory=list)
+    found_sections: bool = True
+
+
+def import_text(text: str, themes: dict[str, Theme], embedder: "Embedder | None" = None,
+                suggester: ThemeSuggester | None = None) -> ImportResult:
+    """Parse a pasted case illustration, suggest its themes, and write the case YAML."""
+    from assistant.casebank import importer
+
+    draft = importer.parse(text)
+    messages = [f"could not find {what}: fill in {name}" for name, what in draft.missing()]
+    if not draft.gender and draft.summary:
+        messages.append("could not find the child's gender in the summary: add child.gender if it matters (optional)")
+    if not draft.strand:
+        messages.append("could not find the strand in the title or introduction: strand is set to desistance; "
+                        "change it if the case is about safety or others-safety")
+    found = bool(draft.summary or draft.inspector_comments or draft.learning or draft.questions)
+    guesses: list[ThemeScore] = []
+    body = [(name, txt) for name, txt in draft.sections() if txt]
+    if body:
+        if suggester is None:
+            from assistant.search import Embedder
+
+            suggester = ThemeSuggester(themes, embedder or Embedder())
+        title = draft.title or draft.heading
+        vectors = suggester.embedder.encode(passage_texts(title, draft.disposal, draft.offences, body))
+        guesses = suggester.suggest(vectors)
+    else:
+        messages.append("could not suggest themes without any case text: fill in themes")
+    for line in draft.left_out:
+        shown = line if len(line) <= 70 else line[:69] + "\u2026"
+        messages.append(f"left out a line that fits no field: '{shown}'")
+    topic = guesses[0].id if guesses else ""
+    yaml_text = importer.to_yaml(draft, themes=[g.id for g in guesses], topic=topic)
+    return ImportResult(yaml_text, importer.case_id(draft, topic), messages, guesses, found)
+
+
+# --- extra checks for `reflect case validate` -------------------------------------------
+
+def _text_fields(case: Case) -> list[tuple[str, str]]:
+    out = [("title", case.title), ("disposal", case.disposal)]
+    out += [(f"offences[{i}]", t) for i, t in enumerate(case.offences)]
+    out += [("summary", case.summary), ("inspector_comments", case.inspector_comments)]
+    for key in ("learning", "questions", "further_reading"):
+        out += [(f"{key}[{i}]", t) for i, t in enumerate(getattr(case, key))]
+    return out
+
+
+class _Lines:
+    """The line of a field in a case's file, read on demand (None when it cannot be told)."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, object] = {}
+
+    def __call__(self, case: Case, field: str) -> int | None:
+        from assistant.casebank.yamlfile import YamlProblem, read_yaml
+
+        if case.source not in self._docs:
+            try:
+                self._docs[case.source] = read_yaml(Path(case.source))
+            except (YamlProblem, OSError):
+                self._docs[case.source] = None
+        doc = self._docs[case.source]
+        return doc.line(field) if doc is not None else None  # type: ignore[attr-defined]
+
+
+def identifier_problems(cases: Sequence[Case]) -> list[Problem]:
+    """Warnings for text that looks like a real identifier (privacy.py's detectors)."""
+    from assistant.privacy import describe, find_identifiers
+
+    lines = _Lines()
+    problems: list[Problem] = []
+    for case in cases:
+        for name, text in _text_fields(case):
+            findings = find_identifiers(text)
+            if findings:
+                what = describe(findings).replace("Possible identifiers: ", "")
+                problems.append(Problem(case.source, lines(case, name), name,
+                                        f"looks like a real identifier: {what} (a case must hold none)",
+                                        "warning"))
+    return problems
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    case_id: str
+    other_id: str
+    similarity: float
+
+
+def case_similarities(index) -> "np.ndarray":
+    """Case-by-case similarity: how well each passage of one case is matched in the other.
+
+    For cases A and B: the mean, over A's passages, of each one's best cosine similarity to a
+    passage of B, averaged with the same from B to A (header passages left out). A copy with a
+    new name and a few words changed keeps most passages close to their originals.
+    """
+    import numpy as np
+
+    prose = np.array([c.section != "title" for c in index.chunks], dtype=bool)
+    owner = np.repeat(np.arange(len(index.case_ids)), np.diff(np.append(index.case_starts, len(index.chunks))))
+    vectors, owner = index.vectors[prose], owner[prose]
+    n = len(index.case_ids)
+    if n < 2 or not len(vectors):
+        return np.zeros((n, n), dtype=np.float32)
+    starts = np.searchsorted(owner, np.arange(n))
+    sims = vectors @ vectors.T
+    best = np.maximum.reduceat(sims, starts, axis=1)  # passage -> its best match in each case
+    counts = np.bincount(owner, minlength=n)
+    one_way = np.add.reduceat(best, starts, axis=0) / np.maximum(counts, 1)[:, None]  # A -> B
+    return ((one_way + one_way.T) / 2).astype(np.float32)
+
+
+def nearest_neighbours(index) -> list[Neighbour]:
+    """Each case's most similar other case in the index."""
+    import numpy as np
+
+    sims = case_similarities(index)
+    if len(sims) < 2:
+        return []
+    np.fill_diagonal(sims, -np.inf)
+    best = sims.argmax(axis=1)
+    return [Neighbour(index.case_ids[i], index.case_ids[j], float(sims[i, j])) for i, j in enumerate(best)]
+
+
+def findability_query(case: Case) -> str:
+    first = SENTENCE_END.split(case.summary.strip(), maxsplit=1)[0]
+    return f"{case.title}. {first}"
+
+
+def model_problems(checked: Sequence[Case], bank_cases: Sequence[Case], index_dir: Path,
+                   embedder: "Embedder | None" = None, *, threshold: float = NEAR_DUPLICATE,
+                   top: int = FINDABLE_TOP) -> list[Problem]:
+    """Near duplicates and findability of `checked`, against the bank (and each other).
+
+    The passages come from the bank's index cache where they are there already (the cache is
+    only read, never written); new or edited cases are embedded on the spot.
+    """
+    from assistant.search import Embedder
+    from assistant.search.engine import Searcher
+    from assistant.search.index import build
+
+    if not checked:
+        return []
+    embedder = embedder or Embedder()
+    checked_ids = {c.id for c in checked}
+    checked_files = {_resolved(c.source) for c in checked}
+    pool = [c for c in bank_cases if c.id not in checked_ids and _resolved(c.source) not in checked_files]
+    pool += list(checked)
+    index, _ = build(pool, index_dir, embedder, write=False)
+    lines = _Lines()
+    problems: list[Problem] = []
+    by_id = {c.id: c for c in pool}
+    for n in nearest_neighbours(index):
+        if n.case_id in checked_ids and n.similarity >= threshold:
+            case = by_id[n.case_id]
+            other = by_id[n.other_id]
+            problems.append(Problem(case.source, lines(case, "summary"), "summary",
+                                    f"near duplicate of '{n.other_id}' ({other.source}): similarity "
+                                    f"{n.similarity:.2f} >= {threshold:.2f}; merge them or make this case distinct",
+                                    "warning"))
+    searcher = Searcher(pool, index)
+    queries = [findability_query(c) for c in checked]
+    vectors = embedder.encode(queries)
+    for case, query, vector in zip(checked, queries, vectors):
+        hits = searcher.search(query, vector, k=top, mode="hybrid")
+        found = [h.case.id for h in hits]
+        if case.id not in found:
+            problems.append(Problem(case.source, lines(case, "title"), "title",
+                                    f"search for its title and first sentence does not find this case in the top "
+                                    f"{top} (found: {', '.join(found)}); make the title and opening more specific",
+                                    "warning"))
+    return problems
+
+
+def _resolved(source: str) -> str:
+    try:
+        return str(Path(source).resolve())
+    except OSError:
+        return source
