@@ -62,11 +62,14 @@ def sessions_table(rows: Sequence[Any]) -> None:
         out.print("No sessions yet. Run `reflect` to start a reflection.")
         return
     table = Table(expand=True)
-    for name in ("Id", "Date", "Kind", "Status", "Title", "Stage", "First answer"):
-        table.add_column(name)
+    for name in ("Id", "Date", "Kind", "Status"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("Title and first answer", no_wrap=True, overflow="ellipsis", ratio=1)
     for s in rows:
-        table.add_row(s.id, s.created_at[:10], s.kind, s.status, Text(one_line(s.title or "untitled", 40)),
-                      s.stage, Text(one_line(s.first_answer or "", 60)))
+        title = Text(one_line(s.title or "untitled"))
+        if s.first_answer:
+            title.append("\n" + one_line(s.first_answer), style="dim")
+        table.add_row(s.id, s.created_at[:10], s.kind, s.status, title)
     out.print(table)
 
 

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Markdown, Static
 
+from assistant.textsafe import plain
 from assistant.tui.widgets import text
 
 
@@ -40,8 +41,9 @@ class LogScreen(Screen[None]):
         from assistant.export import render_session
 
         services = self.app.services  # type: ignore[attr-defined]
-        return render_session(services.store, self.session_id, "md", services.flows, services.bank,
-                              services.user_templates)
+        log = render_session(services.store, self.session_id, "md", services.flows, services.bank,
+                             services.user_templates if services.user_templates.is_dir() else None)
+        return plain(log)  # a pasted escape sequence must not reach the terminal through the preview
 
     def action_export(self, fmt: str) -> None:
         from assistant.export import export_session
