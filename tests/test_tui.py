@@ -261,3 +261,31 @@ def test_snapshots(where: str, tmp_path: Path, case_search, snap_compare) -> Non
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(140, 45), run_before=run_before)
+
+
+async def test_the_trainers_reading_view_shows_each_cases_checks(tmp_path: Path, small_bank: Path) -> None:
+    import yaml
+
+    path = sorted((small_bank / "cases").glob("*.yaml"))[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["summary"] += "\n\nHis mum can be reached on 07700 900123."
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    app = make_app(tmp_path / "data", casebank=small_bank)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.services.ready.is_set())
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.screen.query("#case-options")
+                         and app.screen.query_one("#case-options", OptionList).option_count == 3)
+        options = app.screen.query_one("#case-options", OptionList)
+        ids = [str(options.get_option_at_index(i).id) for i in range(3)]
+        options.focus()
+        options.highlighted = ids.index(data["id"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen), what="the reading view")
+        shown = screen_text(app)
+        assert "Checks for trainers" in shown and "07700 900123" in shown
+        await pilot.press("escape")
+        options.highlighted = next(i for i, cid in enumerate(ids) if cid != data["id"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        assert "No identifiers, near duplicates or findability problems found." in screen_text(app)

@@ -29,10 +29,11 @@ class FakeClock:
         self.now += seconds
 
 
-def make_app(data_dir: Path, case_search=None, *, fixed: bool = False, clock: Callable[[], float] | None = None) -> ReflectApp:
+def make_app(data_dir: Path, case_search=None, *, fixed: bool = False, clock: Callable[[], float] | None = None,
+             casebank: Path | None = None) -> ReflectApp:
     """The real app on the bundled bank; `case_search` shares the test session's warm model,
     and `fixed` gives the store a fixed clock and ids so that screenshots repeat exactly."""
-    paths = resolve_paths(data_dir=data_dir)
+    paths = resolve_paths(casebank=casebank, data_dir=data_dir)
     services = Services(paths)
     if case_search is not None:
         services.__dict__["search"] = case_search

@@ -17,6 +17,7 @@ import numpy as np
 from assistant.casebank.model import Expectation
 
 THRESHOLD = 0.24
+NEAR = 0.06  # below the threshold by less than this: half-said, so not the next thing to ask about
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -69,11 +70,15 @@ class CoverageChecker:
     def covered(self, text: str) -> list[Match]:
         return [m for m in self.best_matches(text) if m.score >= self.threshold]
 
-    def closest_uncovered(self, text: str, covered: set[str]) -> Expectation | None:
-        """The expectation not yet covered that lies nearest to what the person is talking about,
-        so that a probe follows the thread of the reflection rather than a checklist order."""
-        remaining = [e for e in self.expectations if e.id not in covered]
+    def next_probe(self, text: str, done: set[str]) -> Expectation | None:
+        """The first expectation, in the framework's order, that the reflection is clearly not about yet.
+
+        Expectations the text comes close to (within `NEAR` of the threshold) are left for later:
+        asking about something the person has half-said feels like not listening.
+        """
+        remaining = [e for e in self.expectations if e.id not in done]
         if not remaining:
             return None
-        matches = {m.expectation: m.score for m in self.best_matches(text)} if text.strip() else {}
-        return max(remaining, key=lambda e: matches.get(e.id, 0.0))
+        scores = {m.expectation: m.score for m in self.best_matches(text)} if text.strip() else {}
+        clear = [e for e in remaining if scores.get(e.id, 0.0) < self.threshold - NEAR]
+        return clear[0] if clear else min(remaining, key=lambda e: scores.get(e.id, 0.0))

@@ -44,7 +44,7 @@ class Reflector:
     def probe_candidate(self) -> Expectation | None:
         conversation = self.conversation
         done = conversation.store.covered(conversation.session.id) | set(conversation.probes_asked())
-        return self.coverage.closest_uncovered(conversation.reflection_text(), done)
+        return self.coverage.next_probe(conversation.reflection_text(), done)
 
     def query(self) -> str:
         words = self.conversation.reflection_text().split()

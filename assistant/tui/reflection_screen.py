@@ -18,7 +18,7 @@ from assistant.privacy import describe, find_identifiers, redact
 from assistant.reflection import Conversation, Prompt, ReflectionError
 from assistant.reflection.reflector import AfterAnswer, Reflector
 from assistant.textsafe import plain
-from assistant.tui.widgets import CaseCard, Checklist, Panel, TurnView, text
+from assistant.tui.widgets import CaseCard, Checklist, TurnView, text
 
 HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back /finish /pin N /open N /widen")
 
@@ -66,10 +66,14 @@ class ReflectionScreen(Screen[None]):
                 with Horizontal(id="composer"):
                     yield TextArea(id="answer", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer…")
                     yield Button("Send", id="send", variant="primary")
-            with VerticalScroll(id="side"):
-                yield Panel("Similar cases", Static("Loading the case search…", id="cases-status"),
-                            Vertical(id="case-list"), id="cases-panel")
-                yield Panel("What good practice looks for", Checklist("", id="checklist"), id="coverage-panel")
+            with Vertical(id="side"):
+                with VerticalScroll(id="cases-panel", classes="panel") as cases:
+                    cases.border_title = "Similar cases"
+                    yield Static("Loading the case search…", id="cases-status")
+                    yield Vertical(id="case-list")
+                with VerticalScroll(id="coverage-panel", classes="panel") as coverage:
+                    coverage.border_title = "What good practice looks for"
+                    yield Checklist("", id="checklist")
         yield Footer()
 
     def on_mount(self) -> None:
