@@ -52,6 +52,21 @@ def small_bank(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def invoke(tmp_path: Path):
+    """The command line in this process (click's runner), with a data folder of its own."""
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    runner = CliRunner()
+
+    def call(*args: str):
+        return runner.invoke(cli, ["--data-dir", str(tmp_path / "data"), *args], catch_exceptions=False)
+
+    return call
+
+
 def run_reflect(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
                 timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """The real command in a real process."""

@@ -8,21 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from assistant.cli import cli
 
 from conftest import BUNDLED, run_reflect
-
-
-@pytest.fixture
-def invoke(tmp_path: Path):
-    runner = CliRunner()
-
-    def call(*args: str):
-        return runner.invoke(cli, ["--data-dir", str(tmp_path / "data"), *args], catch_exceptions=False)
-
-    return call
 
 
 def test_validate_the_bundled_bank(invoke) -> None:

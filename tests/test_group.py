@@ -12,18 +12,7 @@ from assistant.group.people import parse_line
 from assistant.reflection import load_flows
 from assistant.store import Store
 
-
-class FakeClock:
-    """A clock the test moves by hand: no sleeps."""
-
-    def __init__(self, start: float = 1_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tui_helpers import FakeClock
 
 
 @pytest.fixture

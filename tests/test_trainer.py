@@ -12,11 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from assistant.casebank import importer
 from assistant.casebank.load import load_case
-from assistant.cli import cli
 from assistant import trainer
 
 from conftest import BUNDLED, DATA, ROOT, run_reflect
@@ -156,16 +154,6 @@ def test_fill_in_rule_in_any_field(tmp_path: Path) -> None:
     assert case is None
     assert sorted(f"{p.field}: {p.message}" for p in problems) == [
         "child.age: fill in 10-18", "disposal: fill in the court outcome", "questions[1]: fill in another question"]
-
-
-@pytest.fixture
-def invoke(tmp_path: Path):
-    runner = CliRunner()
-
-    def call(*args: str):
-        return runner.invoke(cli, ["--data-dir", str(tmp_path / "data"), *args], catch_exceptions=False)
-
-    return call
 
 
 def test_skeleton_renders_and_fails_validation_with_fill_in_messages(invoke, tmp_path: Path) -> None:
