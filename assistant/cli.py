@@ -50,6 +50,14 @@ def cli(ctx: click.Context, casebank: Path | None, index_dir: Path | None, data_
 
     Run `reflect` on its own to open the app. The commands below search, check and
     index the case bank, measure search quality, and manage past sessions.
+
+    \b
+    Examples:
+      reflect search "15 year old, first offence, drinking in the park" -k 3
+      reflect search "girl going missing, older men" --stage planning --json
+      reflect case validate casebank/cases/my-case.yaml
+      reflect --casebank mybank index
+      reflect sessions export 5c80f28c --format html
     """
     ctx.obj = resolve_paths(casebank, index_dir, data_dir)
     if ctx.invoked_subcommand is None:

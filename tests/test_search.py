@@ -72,7 +72,7 @@ def test_hybrid_search_quality(case_search, bank) -> None:
 def test_editing_one_case_re_embeds_only_its_changed_passages(small_bank: Path, embedder, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     first = CaseSearch(load_bank(small_bank), index_dir, embedder).update_index()
-    assert first.embedded > 0 and first.reused == 0
+    assert first.embedded == 0 and first.reused > 0, "a copy of bundled cases reuses the committed vectors"
 
     path = sorted((small_bank / "cases").glob("*.yaml"))[1]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -98,11 +98,32 @@ def test_a_corrupted_cache_is_rebuilt_not_trusted(small_bank: Path, embedder, tm
     (index_dir / VECTORS).write_bytes(bytes(raw))
     search = CaseSearch(load_bank(small_bank), index_dir, embedder)
     stats = search.update_index()
-    assert stats.embedded == first.embedded and "corrupt" in stats.rebuilt_reason
+    assert "corrupt" in stats.rebuilt_reason and stats.embedded + stats.reused == first.embedded + first.reused
     assert is_current(search.bank.cases, index_dir, embedder.id)[0]
+    assert np.allclose(np.linalg.norm(search.index.vectors, axis=1), 1.0, atol=1e-4), "no corrupt row survives"
 
     (index_dir / MANIFEST).write_text("{not json", encoding="utf-8")
-    assert CaseSearch(load_bank(small_bank), index_dir, embedder).update_index().embedded == first.embedded
+    again = CaseSearch(load_bank(small_bank), index_dir, embedder).update_index()
+    assert again.rebuilt_reason.startswith("unreadable index")
+
+
+def test_a_trainers_bank_reuses_the_committed_vectors_and_embeds_only_its_own(small_bank: Path, embedder,
+                                                                             tmp_path: Path) -> None:
+    import yaml
+
+    source = sorted((small_bank / "cases").glob("*.yaml"))[0]
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["id"] = "new-" + data["id"][:70]
+    data["title"] = "A brand new title for a trainer's own case"
+    (small_bank / "cases" / f"{data['id']}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    bank = load_bank(small_bank)
+    stats = CaseSearch(bank, tmp_path / "own", embedder).update_index()
+    new_passages = len(chunk_case(bank.case(data["id"])))
+    assert stats.embedded == new_passages, "the new title changes every passage of the new case, nothing else"
+    assert stats.reused == sum(len(chunk_case(c)) for c in bank.cases) - new_passages
+    rebuilt = CaseSearch(bank, tmp_path / "own", embedder).update_index(rebuild=True)
+    assert rebuilt.reused == 0 and rebuilt.embedded == len({k for c in bank.cases for k in
+                                                            (p.key(c.title, embedder.id) for p in chunk_case(c))})
 
 
 def test_a_deleted_case_leaves_no_vectors(small_bank: Path, embedder, tmp_path: Path) -> None:

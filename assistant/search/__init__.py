@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from assistant.casebank.model import Bank
+from assistant.paths import BUNDLED_INDEX
 from assistant.search.embedder import Embedder, ModelUnavailable
 from assistant.search.engine import MODES, Filters, Hit, Mode, Searcher
 from assistant.search.index import Index, IndexStats, build, is_current
@@ -28,8 +29,9 @@ class CaseSearch:
     def update_index(self, *, rebuild: bool = False, on_total: Callable[[int], None] | None = None,
                      progress: Callable[[int], None] | None = None) -> IndexStats:
         """Embed what changed since the cache was written (everything with `rebuild`)."""
+        seeds = [BUNDLED_INDEX] if self.index_dir.resolve() != BUNDLED_INDEX.resolve() else []
         index, stats = build(self.bank.cases, self.index_dir, self.embedder, rebuild=rebuild,
-                             on_total=on_total, progress=progress)
+                             on_total=on_total, progress=progress, seed_dirs=seeds)
         self._searcher = Searcher(self.bank.cases, index)
         self.last_stats = stats
         return stats

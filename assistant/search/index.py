@@ -131,11 +131,19 @@ def is_current(cases: Sequence[Case], index_dir: Path, model_id: str) -> tuple[b
 
 def build(cases: Sequence[Case], index_dir: Path, encoder: Encoder, *, rebuild: bool = False,
           write: bool = True, on_total: Callable[[int], None] | None = None,
-          progress: Callable[[int], None] | None = None) -> tuple[Index, IndexStats]:
-    """Bring the cache up to date, embedding only passages whose key it lacks."""
+          progress: Callable[[int], None] | None = None,
+          seed_dirs: Sequence[Path] = ()) -> tuple[Index, IndexStats]:
+    """Bring the cache up to date, embedding only passages whose key it lacks.
+
+    `seed_dirs` are other caches (read, never written) whose vectors may be reused: a trainer's
+    copy of the bundled bank starts from the committed index instead of embedding it all again.
+    """
     chunks, keys = plan(cases, encoder.id)
     cache, reason = (CachedVectors({}, np.zeros((0, 0), np.float32)), "rebuild asked for") if rebuild \
         else read_cache(index_dir, encoder.id)
+    if not rebuild:
+        for seed in seed_dirs:
+            cache = _merge(cache, read_cache(seed, encoder.id)[0], keys)
     todo = sorted({k: i for i, k in enumerate(keys) if k not in cache.by_key}.values())
     if on_total:
         on_total(len(todo))
@@ -159,6 +167,18 @@ def build(cases: Sequence[Case], index_dir: Path, encoder: Encoder, *, rebuild: 
     stats = IndexStats(embedded=len(set(fresh_row)), reused=len(keys) - len(todo), cases=len(cases),
                        rebuilt_reason=reason if reason != "no index yet" else "", written=written)
     return index, stats
+
+
+def _merge(cache: CachedVectors, seed: CachedVectors, keys: Sequence[str]) -> CachedVectors:
+    """The cache plus the seed's vectors for keys the cache lacks (only those the bank needs)."""
+    wanted = [k for k in dict.fromkeys(keys) if k not in cache.by_key and k in seed.by_key]
+    if not wanted:
+        return cache
+    extra = seed.vectors[[seed.by_key[k] for k in wanted]]
+    vectors = extra if not cache.by_key else np.vstack([cache.vectors, extra])
+    by_key = dict(cache.by_key)
+    by_key.update({k: len(cache.by_key) + i for i, k in enumerate(wanted)})
+    return CachedVectors(by_key, vectors)
 
 
 def assemble(chunks: list[Chunk], keys: list[str], vectors: np.ndarray, model_id: str) -> Index:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from rich.text import Text
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from assistant.textsafe import one_line, plain
@@ -55,11 +54,3 @@ class Checklist(Static):
             content.append("☑ " if done else "☐ ", style="bold green" if done else "dim")
             content.append(one_line(label) + "\n", style="" if done else "dim")
         self.update(content)
-
-
-class Panel(Vertical):
-    """A titled box in the side bar."""
-
-    def __init__(self, title: str, *children: Static, id: str | None = None) -> None:
-        super().__init__(*children, id=id, classes="panel")
-        self.border_title = title
