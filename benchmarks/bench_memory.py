@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 
-from _common import ROOT, console, header, now, parse_args, practitioner_queries, ratio, table, verdict
+from _common import ROOT, console, header, parse_args, practitioner_queries, ratio, table, verdict
 
 TARGET_MB = 600
 

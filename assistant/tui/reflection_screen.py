@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, Static, TextArea
 
 from assistant.privacy import describe, find_identifiers, redact
-from assistant.reflection import Conversation, Prompt, ReflectionError
+from assistant.reflection import Conversation, ReflectionError
 from assistant.reflection.reflector import AfterAnswer, Reflector
 from assistant.textsafe import plain
 from assistant.tui.widgets import CaseCard, Checklist, TurnView, text
