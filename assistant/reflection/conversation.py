@@ -118,7 +118,7 @@ class Conversation:
                 continue
             due = f" (due {action.due:%d %B %Y})" if action.due else ""
             steps.append(Prompt("followup", f"followup:{action.id}",
-                                f"Last time you planned to: \u201c{action.text}\u201d{due}. How did it go?"))
+                                f"Last time you planned to: \u201c{action.text.rstrip('.')}\u201d{due}. How did it go?"))
             steps.append(Prompt("followup-status", f"status:{action.id}",
                                 "Is that action done, or will you carry it on? Reply done, carry on, or drop."))
         for q in self.flow.main_questions(self.session.stage):

@@ -96,11 +96,11 @@ class HomeScreen(Screen[None]):
         with Vertical(id="home"):
             yield Static(WELCOME, id="welcome")
             with Vertical(id="home-buttons"):
-                yield Button("New reflection  (n)", id="new", variant="primary")
-                yield Button("Group session  (g)", id="group")
-                yield Button("Past sessions  (p)", id="past")
-                yield Button("Browse the case bank  (b)", id="browse")
-                yield Button("Help  (F1)", id="help")
+                yield Button("New reflection  (n)", id="new", variant="primary", compact=True)
+                yield Button("Group session  (g)", id="group", compact=True)
+                yield Button("Past sessions  (p)", id="past", compact=True)
+                yield Button("Browse the case bank  (b)", id="browse", compact=True)
+                yield Button("Help  (F1)", id="help", compact=True)
             yield Static("Unfinished sessions: pick one (or press r for the latest) to carry on where you "
                          "stopped.", id="resume-title")
             yield OptionList(id="resume")
