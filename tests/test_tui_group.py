@@ -83,6 +83,16 @@ async def test_a_whole_group_session(tmp_path: Path, case_search) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is screen)
 
+        box = screen.query_one("#said-input", Input)
+        box.value = "picked from the list"
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, WhoIsThis))
+        picker = app.screen.query_one(OptionList)
+        picker.highlighted = next(i for i in range(picker.option_count)
+                                  if "Jo Tate (JT)" in str(picker.get_option_at_index(i).prompt))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is screen)
+
         clock.advance(90)
         screen.tick()
         assert countdown(app) == "3:30"
@@ -120,6 +130,7 @@ async def test_a_whole_group_session(tmp_path: Path, case_search) -> None:
         assert by["and who she trusts at school"] == "JT"
         assert by["the return home interviews"] == "PS"
         assert by["I have a girl like this"] == "XY"
+        assert by["picked from the list"] == "JT"
         assert by["the plan needs a contingency"] == "SO"
         assert {(a.text, a.owner) for a in store.actions(session_id)} == {
             ("Share the missing-episodes checklist", "AB"), ("Book the next session", "team")}

@@ -183,20 +183,24 @@ class PresentScreen(Screen[None]):
 
 
 class WhoIsThis(ModalScreen[Participant | None]):
-    """An unknown prefix: ask who it is, never guess."""
+    """Who said it: asked for an unknown prefix (never guessed), or to pick from the list."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, prefix: str, group: GroupSession) -> None:
+    def __init__(self, prefix: str | None, group: GroupSession) -> None:
         super().__init__()
         self.prefix = prefix
         self.group = group
 
     def compose(self) -> ComposeResult:
         with Vertical(id="who"):
-            yield Static(text(f"Nobody here has the initials '{self.prefix}'. Who said it?"))
-            # Someone new comes first: Enter never hands the words to a person who did not say them.
-            options = [Option(text(f"Someone new: add '{self.prefix}' as a participant"), id="__new__")]
+            options = []
+            if self.prefix:
+                yield Static(text(f"Nobody here has the initials '{self.prefix}'. Who said it?"))
+                # Someone new comes first: Enter never hands the words to a person who did not say them.
+                options.append(Option(text(f"Someone new: add '{self.prefix}' as a participant"), id="__new__"))
+            else:
+                yield Static("Who said it?")
             options += [Option(text(f"It was {p.label()}"), id=p.initials) for p in self.group.participants]
             options.append(Option("A note for the group (nobody in particular)", id="__note__"))
             yield OptionList(*options, id="who-options")
@@ -229,6 +233,7 @@ class QuestionScreen(Screen[None]):
         Binding("f6", "extend", "+1 minute"),
         Binding("f7", "next", "Next question"),
         Binding("f8", "close", "Close"),
+        Binding("f2", "pick_speaker", "Who said it"),
         Binding("escape", "leave", "Leave"),
     ]
 
@@ -243,8 +248,9 @@ class QuestionScreen(Screen[None]):
             yield Static("", id="question-text")
             yield Static("", id="countdown")
         yield VerticalScroll(id="said")
-        yield Static("Type 'AB: what they said' for a participant, plain text for a group note, "
-                     "'/action AB: what by 12/12' for an action, '/add Name (XY)' for someone new.", id="said-hint")
+        yield Static("Type 'AB: what they said' (or type it and press F2 to pick who said it), plain text for a "
+                     "group note, '/action AB: what by 12/12' for an action, '/add Name (XY)' for someone new.",
+                     id="said-hint")
         yield Input(placeholder="AB: what was said", id="said-input", max_length=4000)
         yield Footer()
 
@@ -355,6 +361,20 @@ class QuestionScreen(Screen[None]):
             return
         self.record(said.text, said.speaker)
         box.value = ""
+
+    def action_pick_speaker(self) -> None:
+        """Attribute what is typed by choosing the person from the list instead of a prefix."""
+        box = self.query_one("#said-input", Input)
+        if not box.value.strip():
+            self.notify("Type what was said first, then press F2 to choose who said it.", severity="warning")
+            return
+        body = box.value
+
+        def answered(person: Participant | None) -> None:
+            self.record(body, person)
+            box.value = ""
+
+        self.app.push_screen(WhoIsThis(None, self.group), answered)
 
     def record(self, body: str, speaker: Participant | None) -> None:
         try:
