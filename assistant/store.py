@@ -53,8 +53,6 @@ ActionStatus = Literal["open", "done", "carried", "dropped"]
 SESSION_KINDS = frozenset({"reflection", "group"})
 ROLES = frozenset({"assistant", "practitioner", "participant", "facilitator", "system"})
 ACTION_STATUSES = frozenset({"open", "done", "carried", "dropped"})
-#: Roles whose words are the person's own answers (used for the list preview).
-ANSWER_ROLES = ("practitioner", "participant")
 
 # Named, append-only migrations. Each runs in one transaction with its record in _migrations.
 MIGRATIONS: list[tuple[str, str]] = [

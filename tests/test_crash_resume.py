@@ -13,6 +13,7 @@ import sys
 import termios
 import time
 from pathlib import Path
+from typing import Callable
 
 from assistant.reflection import Conversation, load_flows
 from assistant.store import Store
@@ -59,6 +60,14 @@ class Terminal:
         os.close(self.fd)
 
 
+def wait_for(found: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Poll the store (from outside the app) until the app has committed what it was sent."""
+    deadline = time.monotonic() + timeout
+    while not found():
+        assert time.monotonic() < deadline, f"{what} was never committed"
+        time.sleep(0.1)
+
+
 def practitioner_turns(db: Path) -> list[str]:
     with Store(db) as store:
         return [t.text for s in store.list_sessions() for t in store.turns(s.id) if t.role == "practitioner"]
@@ -76,10 +85,7 @@ def test_sigkill_loses_nothing_and_the_reflection_resumes(tmp_path: Path, bank) 
         term.send("Kestrel was fifteen when we met.")
         time.sleep(0.3)
         term.send("\n")  # ctrl+j: send
-        deadline = time.monotonic() + 60
-        while "Kestrel was fifteen when we met." not in practitioner_turns(data / "reflect.db"):
-            assert time.monotonic() < deadline, "the answer was never committed"
-            time.sleep(0.1)
+        wait_for(lambda: "Kestrel was fifteen when we met." in practitioner_turns(data / "reflect.db"), "the answer")
     finally:
         term.kill()
 
@@ -123,10 +129,8 @@ def test_sigkill_in_a_group_session_loses_nothing(tmp_path: Path) -> None:
         term.send("AB: Kestrel would start with school")
         time.sleep(0.3)
         term.send("\r")
-        deadline = time.monotonic() + 60
-        while ("AB", "Kestrel would start with school") not in contributions(data / "reflect.db"):
-            assert time.monotonic() < deadline, "the contribution was never committed"
-            time.sleep(0.1)
+        wait_for(lambda: ("AB", "Kestrel would start with school") in contributions(data / "reflect.db"),
+                 "the contribution")
     finally:
         term.kill()
 

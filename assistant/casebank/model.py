@@ -71,9 +71,6 @@ class Case:
         parts += [text for _, text in self.sections()]
         return "\n".join(p for p in parts if p)
 
-    def word_count(self) -> int:
-        return len(self.full_text().split())
-
 
 @dataclass(frozen=True)
 class Theme:

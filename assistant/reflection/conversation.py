@@ -34,10 +34,6 @@ class Prompt:
     text: str
     expectation: str | None = None
 
-    @property
-    def is_probe(self) -> bool:
-        return self.kind == "probe"
-
 
 DONE = Prompt("done", "done", "That is the end of this reflection. Your log is ready to preview and export.")
 

@@ -21,7 +21,6 @@ class AfterAnswer:
     prompt: Prompt
     hits: list[Hit] = field(default_factory=list)
     covered: set[str] = field(default_factory=set)
-    newly_covered: list[str] = field(default_factory=list)
 
 
 class Reflector:
@@ -59,8 +58,9 @@ class Reflector:
 
     def after_answer(self, text: str, turn_id: int | None, *, widen: bool = False) -> AfterAnswer:
         """Coverage for the new answer, then the next prompt (maybe a probe), then cases."""
-        new = self.update_coverage(text, turn_id) if text else []
+        if text:
+            self.update_coverage(text, turn_id)
         prompt = self.conversation.advance(self.probe_candidate())
         hits = self.similar_cases(widen=widen)
         covered = self.conversation.store.covered(self.conversation.session.id)
-        return AfterAnswer(prompt, hits, covered, new)
+        return AfterAnswer(prompt, hits, covered)

@@ -24,7 +24,6 @@ class CaseSearch:
         self.index_dir = Path(index_dir)
         self.embedder = embedder or Embedder()
         self._searcher: Searcher | None = None
-        self.last_stats: IndexStats | None = None
 
     def update_index(self, *, rebuild: bool = False, on_total: Callable[[int], None] | None = None,
                      progress: Callable[[int], None] | None = None) -> IndexStats:
@@ -33,7 +32,6 @@ class CaseSearch:
         index, stats = build(self.bank.cases, self.index_dir, self.embedder, rebuild=rebuild,
                              on_total=on_total, progress=progress, seed_dirs=seeds)
         self._searcher = Searcher(self.bank.cases, index)
-        self.last_stats = stats
         return stats
 
     def is_current(self) -> tuple[bool, str]:

@@ -59,10 +59,6 @@ class Embedder:
         self._threads = threads or os.cpu_count() or 1
         self.id = model_id()
 
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
     def load(self) -> "SentenceTransformer":
         with self._lock:
             if self._model is None:
