@@ -242,6 +242,9 @@ def load_framework(path: Path, problems: list[Problem]) -> Framework:
     return Framework(tuple(strands))
 
 
+LABEL_MAX = 48  # a checklist line at 80 columns beside the chat
+
+
 def _load_stage(check: _Checker, raw: Any, field: str) -> Stage | None:
     data = check.mapping(raw, field, ("id", "title", "description", "expectations"), set())
     if data is None:
@@ -260,7 +263,7 @@ def _load_stage(check: _Checker, raw: Any, field: str) -> Stage | None:
     seen: set[str] = set()
     for k, raw_exp in enumerate(raw_list):
         efield = f"{field}.expectations[{k}]"
-        exp = check.mapping(raw_exp, efield, ("id", "text", "probe"), set())
+        exp = check.mapping(raw_exp, efield, ("id", "label", "text", "probe"), {"label"})
         if exp is None:
             continue
         eid = exp.get("id")
@@ -271,7 +274,9 @@ def _load_stage(check: _Checker, raw: Any, field: str) -> Stage | None:
             check.add(f"{efield}.id", f"duplicate expectation id '{eid}' in this stage")
         seen.add(eid)
         expectations.append(Expectation(eid, check.text(exp, "text", f"{efield}.text"),
-                                        check.text(exp, "probe", f"{efield}.probe")))
+                                        check.text(exp, "probe", f"{efield}.probe"),
+                                        check.text(exp, "label", f"{efield}.label", one_line=True,
+                                                   max_len=LABEL_MAX)))
     return Stage(sid, check.text(data, "title", f"{field}.title"),
                  check.text(data, "description", f"{field}.description"), tuple(expectations))
 

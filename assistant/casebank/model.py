@@ -84,6 +84,11 @@ class Expectation:
     id: str
     text: str
     probe: str
+    label: str = ""  # about six words, for checklists; falls back to the text
+
+    @property
+    def short(self) -> str:
+        return self.label or self.text
 
 
 @dataclass(frozen=True)
