@@ -190,6 +190,81 @@ def index(ctx: click.Context, rebuild: bool) -> None:
                f"reused {stats.reused}{reason}.")
     if stats.embedded and not stats.written:
         fail(f"could not write the index to {where}")
+    _index_coverage(paths, bank, engine.embedder, rebuild)
+
+
+def _index_coverage(paths: Paths, bank: Any, encoder: Any, rebuild: bool) -> None:
+    """Train the coverage classifiers when their examples (or the model) changed."""
+    from assistant.reflection.coverage_train import build_coverage
+
+    try:
+        model, trained, examples = build_coverage(paths.casebank, paths.index_dir, bank.framework, encoder,
+                                                  encoder.id, rebuild=rebuild)
+    except OSError as exc:
+        fail(f"could not write the coverage model to {paths.index_dir} ({exc.strerror or exc})")
+    for problem in examples.problems:
+        click.echo(str(problem), err=True)
+    state = "trained" if trained else "up to date"
+    click.echo(f"Coverage model {state}: {len(examples.items)} example sentences, {len(model.stages)} stages.")
+
+
+# --- coverage ---------------------------------------------------------------------------
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("text", required=False)
+@click.option("--stage", type=click.Choice(STAGES), help="The stage whose expectations TEXT is read against.")
+@click.option("--strand", type=click.Choice(STRANDS), default="desistance", show_default=True,
+              help="The strand of the framework.")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A YAML file `answers: [{strand, stage, text}]`; one result per answer, in order.")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout: an object, or an array for --answers.")
+@click.pass_context
+def coverage(ctx: click.Context, text: str | None, stage: str | None, strand: str, answers_file: Path | None,
+             as_json: bool) -> None:
+    """Which expectations of a stage TEXT shows, with the sentence that earned each, and the next probe.
+
+    A vague or feeling-focused answer covers nothing: the check looks for what was done,
+    thought through or concretely planned for this child.
+
+    \b
+    Examples:
+      reflect coverage --stage planning "We wrote his goals together at the kitchen table."
+      reflect coverage --answers answers.yaml --json
+    """
+    from assistant.reflection import coverage_check
+
+    if (text is None) == (answers_file is None):
+        raise click.UsageError("give either TEXT (with --stage) or --answers FILE")
+    if text is not None and stage is None:
+        raise click.UsageError("--stage is needed with TEXT")
+    if text is not None and not text.strip():
+        raise click.UsageError("TEXT is empty: paste the answer to check")
+    paths = _paths(ctx)
+    bank = _load_bank(paths)
+    if answers_file is not None:
+        items, problems = coverage_check.read_answers(answers_file, bank.framework)
+        if problems:
+            for problem in problems:
+                click.echo(problem, err=True)
+            fail(f"{len(problems)} problem(s) in {answers_file}")
+    else:
+        items = [coverage_check.AnswerItem(strand, stage or "", text or "")]
+    engine = _case_search(paths, bank)
+    try:
+        book = coverage_check.open_book(paths, bank, engine.embedder)
+    except Exception as exc:  # noqa: BLE001 - the model is missing or broken: say so in one line
+        fail(f"the coverage check could not start: {exc}")
+    if book.note:
+        click.echo(f"reflect: {book.note}", err=True)
+    results = [coverage_check.check(book, item) for item in items]
+    if as_json:
+        docs = [r.as_json() for r in results]
+        click.echo(json.dumps(docs if answers_file else docs[0], ensure_ascii=False, indent=2))
+        return
+    from assistant import report
+
+    for item, result in zip(items, results):
+        report.coverage_table(item, result)
 
 
 # --- case -------------------------------------------------------------------------------

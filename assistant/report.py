@@ -82,3 +82,23 @@ def with_progress(label: str, work: Callable[[Callable[[int], None], Callable[[i
         task = progress.add_task(label, total=None)
         return work(lambda total: progress.update(task, total=total),
                     lambda n: progress.advance(task, n))
+
+
+def coverage_table(item: Any, result: Any) -> None:
+    """One answer's coverage: each expectation it shows, the sentence that earned it, the next probe."""
+    out = console()
+    table = Table(title=Text(f"{item.strand} / {item.stage}: {one_line(item.text, 90)}"), title_justify="left",
+                  expand=True)
+    table.add_column("Expectation", ratio=1)
+    table.add_column("Score", justify="right", width=5)
+    table.add_column("Sentence that earned it", ratio=2)
+    for e in result.evidence:
+        table.add_row(Text(e.expectation), f"{e.score:.2f}", Text(one_line(e.sentence, 300)))
+    if result.evidence:
+        out.print(table)
+    else:
+        out.print(Text(f"{item.strand} / {item.stage}: covers nothing in particular yet."))
+    if result.next_probe:
+        out.print(Text(f"Next probe ({result.next_probe}): {one_line(result.next_probe_text, 300)}"))
+    else:
+        out.print(Text("Nothing left to ask at this stage."))

@@ -18,6 +18,7 @@ from assistant.paths import Paths
 if TYPE_CHECKING:  # imported where first used: the app's first screen needs none of them
     from assistant.casebank.model import Bank, Problem
     from assistant.reflection.flows import Flow
+    from assistant.reflection.coverage_train import CoverageBook
     from assistant.search import CaseSearch
     from assistant.store import Store
 
@@ -63,6 +64,14 @@ class Services:
 
         return CaseSearch(self.bank, self.paths.index_dir)
 
+    @cached_property
+    def coverage(self) -> "CoverageBook":
+        """The coverage checkers; trained here only when no saved model fits the examples."""
+        from assistant.reflection.coverage_train import open_coverage
+
+        encoder = self.search.embedder
+        return open_coverage(self.paths.casebank, self.paths.index_dir, self.bank.framework, encoder, encoder.id)
+
     def warm(self) -> None:
         """Load the bank's index and the model; safe to call from a worker thread, once or more."""
         with self._lock:
@@ -71,6 +80,7 @@ class Services:
             try:
                 if self.bank.cases:
                     self.search.warm()
+                    self.coverage
                 else:
                     self.search_error = "the case bank has no valid cases"
             except Exception as exc:  # the app must keep working without search

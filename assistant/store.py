@@ -36,6 +36,7 @@ __all__ = [
     "MIGRATIONS",
     "Action",
     "AmbiguousId",
+    "CoverageMark",
     "NotFound",
     "Pin",
     "Session",
@@ -53,6 +54,7 @@ ActionStatus = Literal["open", "done", "carried", "dropped"]
 SESSION_KINDS = frozenset({"reflection", "group"})
 ROLES = frozenset({"assistant", "practitioner", "participant", "facilitator", "system"})
 ACTION_STATUSES = frozenset({"open", "done", "carried", "dropped"})
+COVERAGE_STATES = frozenset({"suggested", "confirmed", "cleared"})
 
 # Named, append-only migrations. Each runs in one transaction with its record in _migrations.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -149,6 +151,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO turns_fts (turns_fts) VALUES ('rebuild');
         """,
     ),
+    (
+        "003_coverage_evidence",
+        """
+        ALTER TABLE coverage ADD COLUMN sentence TEXT NOT NULL DEFAULT '';
+        ALTER TABLE coverage ADD COLUMN score REAL;
+        ALTER TABLE coverage ADD COLUMN state TEXT NOT NULL DEFAULT 'suggested'
+            CHECK (state IN ('suggested', 'confirmed', 'cleared'));
+        """,
+    ),
 ]
 
 
@@ -170,6 +181,20 @@ class AmbiguousId(StoreError, LookupError):
         super().__init__(
             f"'{prefix}' matches {len(matches)} sessions ({shown}); type more of the id"
         )
+
+
+@dataclass(frozen=True)
+class CoverageMark:
+    """What the reflection seems to show of one expectation, and what the practitioner said of it.
+
+    ``state``: ``suggested`` by the coverage check, ``confirmed`` or ``cleared`` by the person.
+    """
+
+    expectation_id: str
+    state: str
+    sentence: str = ""
+    score: float | None = None
+    turn_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -827,27 +852,58 @@ class Store:
     # ------------------------------------------------------------------ coverage
 
     def mark_covered(
-        self, session_id: str, expectation_id: str, turn_id: int | None = None
+        self, session_id: str, expectation_id: str, turn_id: int | None = None, *,
+        sentence: str = "", score: float | None = None,
     ) -> bool:
-        """Note that the reflection has touched on an expectation; True if newly covered.
+        """Suggest that the reflection shows an expectation; True if this is new.
 
-        The first turn to cover it is kept as the evidence.
+        The first sentence to earn it is kept as the evidence, and a mark the person cleared
+        stays cleared: the check never overrules them.
         """
         with self._tx() as conn:
             self._require_session(conn, session_id)
             cur = conn.execute(
-                "INSERT OR IGNORE INTO coverage (session_id, expectation_id, turn_id, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (session_id, _safe_text(expectation_id), turn_id, self._clock()),
+                "INSERT OR IGNORE INTO coverage (session_id, expectation_id, turn_id, created_at, sentence, score)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, _safe_text(expectation_id), turn_id, self._clock(), _safe_text(sentence), score),
             )
         return bool(cur.rowcount)
 
-    def covered(self, session_id: str) -> set[str]:
-        """Ids of the expectations this session has covered so far."""
+    def set_coverage_state(self, session_id: str, expectation_id: str, state: str) -> None:
+        """The person's word on a mark: confirm it (also one never suggested) or clear it."""
+        if state not in COVERAGE_STATES:
+            raise ValueError(f"unknown coverage state {state!r}")
+        with self._tx() as conn:
+            self._require_session(conn, session_id)
+            conn.execute(
+                "INSERT INTO coverage (session_id, expectation_id, turn_id, created_at, state)"
+                " VALUES (?, ?, NULL, ?, ?) ON CONFLICT (session_id, expectation_id) DO UPDATE SET"
+                " state = excluded.state",
+                (session_id, _safe_text(expectation_id), self._clock(), state),
+            )
+
+    def drop_suggestions(self, session_id: str, turn_id: int) -> int:
+        """Forget the unconfirmed marks one turn earned (it was edited); how many went."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "DELETE FROM coverage WHERE session_id = ? AND turn_id = ? AND state = 'suggested'",
+                (session_id, turn_id),
+            )
+        return cur.rowcount
+
+    def coverage(self, session_id: str) -> list[CoverageMark]:
         rows = self._read(
-            "SELECT expectation_id FROM coverage WHERE session_id = ?", (session_id,)
+            "SELECT expectation_id, state, sentence, score, turn_id FROM coverage WHERE session_id = ?"
+            " ORDER BY created_at, rowid", (session_id,)
         )
-        return {r["expectation_id"] for r in rows}
+        return [CoverageMark(r["expectation_id"], r["state"], r["sentence"], r["score"], r["turn_id"]) for r in rows]
+
+    def covered(self, session_id: str) -> set[str]:
+        """Ids of the expectations marked as shown (suggested or confirmed, not cleared)."""
+        return {m.expectation_id for m in self.coverage(session_id) if m.state != "cleared"}
+
+    def cleared(self, session_id: str) -> set[str]:
+        return {m.expectation_id for m in self.coverage(session_id) if m.state == "cleared"}
 
     # ------------------------------------------------------------------ search and records
 
@@ -906,6 +962,7 @@ class Store:
             "actions": [action_dict(a) for a in self.actions(session.id)],
             "followed_up": [action_dict(a) for a in self.followed_up(session.id)],
             "covered": sorted(self.covered(session.id)),
+            "coverage": [asdict(m) for m in self.coverage(session.id)],
         }
 
 

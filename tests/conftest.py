@@ -42,6 +42,13 @@ def case_search(bank, embedder):
     return search
 
 
+@pytest.fixture(scope="session")
+def coverage_book(bank, embedder):
+    from assistant.reflection.coverage_train import open_coverage
+
+    return open_coverage(BUNDLED, ROOT / "embeddings", bank.framework, embedder, embedder.id)
+
+
 @pytest.fixture
 def small_bank(tmp_path: Path) -> Path:
     """A bank folder with three bundled cases (and the bundled framework and themes)."""

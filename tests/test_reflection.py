@@ -10,7 +10,6 @@ import yaml
 
 from assistant.reflection import Conversation, ReflectionError, load_flows
 from assistant.reflection.actions import parse_actions, parse_status
-from assistant.reflection.coverage import THRESHOLD, CoverageChecker
 from assistant.export import export_session
 from assistant.reflection.log import log_context
 from assistant.reflection.reflector import Reflector
@@ -111,35 +110,94 @@ def test_resume_exactly_where_it_stopped(store, flows, bank, tmp_path: Path) -> 
         assert any(t.text == "An answer that was sent." for t in again.turns(sid))
 
 
-def test_a_probe_for_what_is_not_covered_and_none_for_what_is(store, flows, bank, case_search) -> None:
-    conv = start(store, flows, bank, "takeaways", "assessment")
-    reflector = Reflector(conv, case_search)
-    family = "I visited his mum and nan at home twice and asked what they thought had led to the offence."
-    turn = conv.answer(family)
-    result = reflector.after_answer(family, turn.id)
-    covered = result.covered
-    assert covered, "talking with the family covers an expectation about involving carers"
+def reflector_for(conv, case_search, coverage_book):
+    session = conv.session
+    return Reflector(conv, case_search, coverage_book.checker(session.strand, session.stage))
+
+
+def test_a_vague_answer_ticks_nothing_and_is_followed_by_a_probe(store, flows, bank, case_search,
+                                                                  coverage_book) -> None:
+    conv = start(store, flows, bank, "takeaways", "planning")
+    reflector = reflector_for(conv, case_search, coverage_book)
+    vague = ("Today in supervision we looked at the intervention plan and talked it all through. "
+             "It was really useful and I feel a lot clearer now.")
+    turn = conv.answer(vague)
+    result = reflector.after_answer(vague, turn.id)
+    assert result.covered == set() and result.new == []
     assert result.prompt.kind == "probe"
-    assert result.prompt.expectation not in covered
-    probed = next(e for e in conv.expectations if e.id == result.prompt.expectation)
-    assert result.prompt.text == probed.probe
-    assert result.hits and all(h.case.stage == "assessment" for h in result.hits)
+    assert result.prompt.text == next(e.probe for e in conv.expectations if e.id == result.prompt.expectation)
+    assert result.hits and all(h.case.stage == "planning" for h in result.hits)
     # A probe's answer is followed by the next question, not another probe.
     turn = conv.answer("I had not thought about that; I will ask the school for their view.")
-    after = reflector.after_answer(turn.text, turn.id)
-    assert after.prompt.kind == "question"
+    assert reflector.after_answer(turn.text, turn.id).prompt.kind == "question"
 
 
-def test_probes_stop_at_the_flows_maximum(store, flows, bank, case_search) -> None:
+def test_a_specific_answer_is_suggested_with_its_sentence_and_not_probed(store, flows, bank, case_search,
+                                                                         coverage_book) -> None:
+    conv = start(store, flows, bank, "takeaways", "assessment")
+    reflector = reflector_for(conv, case_search, coverage_book)
+    answer = ("I went round to the flat twice and sat with Jayden and his nan, and asked each of them how they "
+              "made sense of what happened that night. Both of their explanations are in the assessment in "
+              "their own words.")
+    turn = conv.answer(answer)
+    result = reflector.after_answer(answer, turn.id)
+    assert "involves-child-and-carers" in result.covered
+    evidence = next(e for e in result.new if e.expectation == "involves-child-and-carers")
+    assert evidence.sentence in answer and evidence.score >= coverage_book.model.threshold
+    mark = next(m for m in store.coverage(conv.session.id) if m.expectation_id == "involves-child-and-carers")
+    assert mark.state == "suggested" and mark.sentence == evidence.sentence and mark.turn_id == turn.id
+    assert result.prompt.kind == "probe" and result.prompt.expectation not in result.covered
+
+
+def test_a_cleared_mark_stays_cleared_and_can_be_probed(store, flows, bank, case_search, coverage_book) -> None:
+    conv = start(store, flows, bank, "takeaways", "assessment")
+    reflector = reflector_for(conv, case_search, coverage_book)
+    answer = "I sat with Jayden and his nan at home and wrote down how each of them explained the offence."
+    turn = conv.answer(answer)
+    reflector.update_coverage(answer, turn.id)
+    assert "involves-child-and-carers" in store.covered(conv.session.id)
+    conv.decide_coverage("involves-child-and-carers", "cleared")
+    reflector.update_coverage(answer, turn.id)  # read again: the person's word stands
+    assert "involves-child-and-carers" not in store.covered(conv.session.id)
+    entry = next(e for e in conv.checklist() if e.id == "involves-child-and-carers")
+    assert entry.state == "cleared" and not entry.shown
+    with pytest.raises(ReflectionError):
+        conv.decide_coverage("not-an-expectation", "confirmed")
+
+
+def test_nothing_left_to_ask_means_no_filler_probe(store, flows, bank, case_search, coverage_book) -> None:
+    conv = start(store, flows, bank, "takeaways", "review")
+    reflector = reflector_for(conv, case_search, coverage_book)
+    for exp in conv.expectations:
+        conv.decide_coverage(exp.id, "confirmed")
+    turn = conv.answer("We met weekly and he has kept every appointment since the summer.")
+    result = reflector.after_answer(turn.text, turn.id)
+    assert result.prompt.kind == "question" and result.nothing_left
+
+
+def test_an_edited_answer_is_read_again(store, flows, bank, case_search, coverage_book) -> None:
+    conv = start(store, flows, bank, "takeaways", "assessment")
+    reflector = reflector_for(conv, case_search, coverage_book)
+    answer = "I sat with Jayden and his nan at home and wrote down how each of them explained the offence."
+    turn = conv.answer(answer)
+    reflector.update_coverage(answer, turn.id)
+    assert "involves-child-and-carers" in store.covered(conv.session.id)
+    edited = conv.edit_last_answer("It was a long week and supervision helped.")
+    reflector.reassess(edited.id, edited.text)
+    assert store.covered(conv.session.id) == set()
+
+
+def test_probes_stop_at_the_flows_maximum(store, flows, bank, case_search, coverage_book) -> None:
     conv = start(store, flows, bank, "what-so-what-now-what", "review")
-    reflector = Reflector(conv, case_search)
+    reflector = reflector_for(conv, case_search, coverage_book)
     for _ in range(12):
         prompt = conv.pending()
         if prompt.kind == "done":
             break
         turn = conv.answer("We met weekly and talked about football.")
         reflector.after_answer(turn.text, turn.id)
-    assert len(conv.probes_asked()) <= flow(flows, "what-so-what-now-what").max_probes
+    maximum = flow(flows, "what-so-what-now-what").max_probes
+    assert maximum > 0 and len(conv.probes_asked()) == maximum
 
 
 def test_actions_are_carried_forward(store, flows, bank) -> None:
@@ -193,26 +251,6 @@ def test_parse_actions(text: str, expected) -> None:
                                            ("drop it", "dropped"), ("banana", None)])
 def test_parse_status(reply: str, status: str | None) -> None:
     assert parse_status(reply) == status
-
-
-def test_coverage_threshold_on_labelled_pairs(bank, embedder) -> None:
-    pairs = yaml.safe_load((DATA / "coverage_pairs.yaml").read_text(encoding="utf-8"))["pairs"]
-    assert len(pairs) >= 60
-    tp = fp = fn = 0
-    for key in {(p["strand"], p["stage"]) for p in pairs}:
-        stage = bank.framework.stage(*key)
-        checker = CoverageChecker(embedder, stage.expectations)
-        group = [p for p in pairs if (p["strand"], p["stage"]) == key]
-        sims = checker.similarities([p["sentence"] for p in group])
-        column = {e.id: j for j, e in enumerate(stage.expectations)}
-        for row, pair in enumerate(group):
-            hit = bool(sims[row, column[pair["expectation"]]] >= checker.threshold)
-            tp += hit and pair["covers"]
-            fp += hit and not pair["covers"]
-            fn += (not hit) and pair["covers"]
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"threshold {THRESHOLD}: precision {precision:.2f}, recall {recall:.2f} on {len(pairs)} pairs")
-    assert precision >= 0.75 and recall >= 0.6
 
 
 def test_exported_logs_hold_the_reflection_and_keep_text_literal(store, flows, bank, tmp_path: Path) -> None:

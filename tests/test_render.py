@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 import copy
 import html.parser
 import re
@@ -62,8 +63,15 @@ def full_context() -> dict[str, Any]:
              "reason": "Both plans were built with the child"},
         ],
         "coverage": [
-            {"id": "voice", "text": "The child's voice shapes the plan", "covered": True},
-            {"id": "strengths", "text": "The plan builds on strengths", "covered": False},
+            {"id": "voice", "label": "The child's voice shapes the plan", "text": "The child wrote the plan.",
+             "state": "confirmed", "sentence": "Jay chose the goals.", "covered": True},
+            {"id": "carers", "label": "Carers help shape the plan", "text": "Carers shaped the plan.",
+             "state": "suggested", "sentence": "His mum came to the planning meeting. " + NASTY_TEXT,
+             "covered": True},
+            {"id": "strengths", "label": "The plan builds on strengths", "text": "Strengths are built on.",
+             "state": "open", "sentence": "", "covered": False},
+            {"id": "victims", "label": "Victims in the plan", "text": "Victims are in the plan.",
+             "state": "cleared", "sentence": "We talked about the victim.", "covered": False},
         ],
         "actions": [
             {"text": "Meet the school SENCo", "owner": "Me", "due": "2026-12-01",
@@ -75,6 +83,19 @@ def full_context() -> dict[str, Any]:
         ],
         "generated_at": "2026-11-23T14:41:00",
     }
+
+
+def test_the_checklist_keeps_confirmed_suggested_and_not_discussed_apart() -> None:
+    for fmt in ("md", "html"):
+        out = html.unescape(render_log(full_context(), fmt))
+        confirmed = out.split("Confirmed by the practitioner", 1)[1].split("Suggested, not confirmed", 1)[0]
+        suggested = out.split("Suggested, not confirmed", 1)[1].split("Not discussed", 1)[0]
+        missing = out.split("Not discussed", 1)[1]
+        assert "The child's voice shapes the plan" in confirmed and "Jay chose the goals." in confirmed
+        assert "Carers help shape the plan" in suggested and "His mum came to the planning meeting." in suggested
+        assert "The plan builds on strengths" in missing and "Victims in the plan" in missing
+        assert "We talked about the victim." not in out, "a cleared suggestion shows no evidence"
+        assert "Carers help shape the plan" not in confirmed + missing
 
 
 SECTIONS = [
@@ -142,7 +163,7 @@ def test_html_has_every_section_and_is_self_contained() -> None:
     assert "@media print" in page and "prefers-color-scheme" in page
     assert "max-width: 42rem" in page
     assert not re.search(r"url\(|@import|https?://", page)
-    assert text.count("<script>alert(1)</script>") == 3  # answer, case title and snippet
+    assert text.count("<script>alert(1)</script>") == 4  # answer, case title, snippet and evidence
 
 
 def test_typed_text_stays_literal_in_markdown() -> None:

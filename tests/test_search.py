@@ -24,8 +24,12 @@ def test_committed_index_matches_the_bundled_bank(bank, embedder) -> None:
 
 
 def test_a_paraphrased_query_finds_its_case(case_search) -> None:
-    hits = case_search.search("a 15 year old lass who keeps running off and is being used by older blokes", k=3)
-    assert "leah-planning-missing-exploitation" in [h.case.id for h in hits]
+    query = "a 15 year old lass who keeps running off and is being used by older blokes"
+    missing_girls = {"leah-planning-missing-exploitation", "demi-implementation-safety-residential-home",
+                     "shannon-assessment-exploitation-foster-care", "paige-implementation-sexual-exploitation",
+                     "esme-review-missing-episodes"}
+    assert missing_girls & {h.case.id for h in case_search.search(query, k=5)}
+    assert "leah-planning-missing-exploitation" in [h.case.id for h in case_search.search(query, k=5, mode="dense")]
 
 
 def test_every_result_obeys_the_filters(case_search) -> None:
@@ -153,3 +157,21 @@ def test_vectors_are_normalised_and_reused_exactly(small_bank: Path, embedder, t
     again = CaseSearch(load_bank(small_bank), copy, embedder)
     again.update_index()
     assert np.array_equal(again.index.vectors, search.index.vectors)
+
+
+def test_bm25_on_its_absolute_scale_never_passes_what_the_query_could_attain(case_search) -> None:
+    lexical = case_search.searcher.lexical
+    for query in ("county lines", "girl missing from care with older men", "referral order panel victim apology"):
+        attainable = lexical.attainable(query)
+        scores = lexical.scores(query)
+        assert attainable > 0 and float(scores.max()) <= attainable + 1e-4
+        assert float(scores.max()) / attainable > 0.2
+    assert lexical.attainable("zzqx wibble") == 0.0
+
+
+def test_words_that_match_nothing_leave_the_dense_ranking_alone(case_search) -> None:
+    query = "zzqx wibble frobnicate"  # no word in the bank: BM25 has no evidence at all
+    vector = case_search.embedder.encode_one(query)
+    hybrid = [h.case.id for h in case_search.searcher.search(query, vector, k=10, mode="hybrid")]
+    dense = [h.case.id for h in case_search.searcher.search(query, vector, k=10, mode="dense")]
+    assert hybrid == dense

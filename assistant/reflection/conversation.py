@@ -13,12 +13,15 @@ the flow's closing questions (what will you do differently, what support do you 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from assistant.casebank.model import STRAND_LABELS, Expectation, Framework, Stage
 from assistant.reflection.actions import parse_actions, parse_status
 from assistant.reflection.flows import Flow, Question, fill
 from assistant.store import Action, Session, Store, Turn
+
+if TYPE_CHECKING:
+    from assistant.reflection.checklist import ChecklistEntry
 
 MAX_ANSWER_CHARS = 20_000
 
@@ -247,6 +250,17 @@ class Conversation:
     def strand_title(self) -> str:
         strand = self.framework.strand(self.session.strand)
         return strand.title if strand else STRAND_LABELS.get(self.session.strand, self.session.strand)
+
+    def checklist(self) -> "list[ChecklistEntry]":
+        from assistant.reflection.checklist import checklist
+
+        return checklist(self.expectations, self.store.coverage(self.session.id))
+
+    def decide_coverage(self, expectation_id: str, state: str) -> None:
+        """The practitioner confirms or clears a mark (their word stands over the check's)."""
+        if expectation_id not in {e.id for e in self.expectations}:
+            raise ReflectionError(f"'{expectation_id}' is not an expectation of this stage")
+        self.store.set_coverage_state(self.session.id, expectation_id, state)
 
     def reflection_text(self) -> str:
         """Everything the practitioner has written so far, for coverage and search."""

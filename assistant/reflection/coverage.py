@@ -1,24 +1,56 @@
-"""Which of a stage's expectations a reflection has touched on, by embedding similarity.
+"""Which of a stage's expectations an answer shows, sentence by sentence, with evidence.
 
-Each sentence of an answer is compared with each expectation's text; an expectation counts as
-covered when some sentence comes within `THRESHOLD` cosine similarity of it. The threshold
-was chosen on the labelled pairs in tests/data/coverage_pairs.yaml (benchmarks/bench_coverage.py
-prints the precision and recall around it).
+A cosine threshold against the expectation texts cannot work: vague sentences ("we went
+through the plan in supervision") sit closer to them than real practice does. So each stage
+has a small classifier over the bundled model's sentence vectors, trained on labelled example
+sentences (`casebank/coverage/`): one class per expectation plus an explicit "none" class
+taught by vague, process, feeling, mention, negation and wish sentences. A few cue features
+(negation, wishes, supervision talk, feelings, concrete detail) let it hear what the vectors
+blur. A sentence covers an expectation when that class's probability reaches `THRESHOLD`.
+
+The weights are trained by `reflect index` (`coverage_train`) and saved beside the index, so
+checking an answer costs one encode and a small matrix product.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
 from assistant.casebank.model import Expectation
 
-THRESHOLD = 0.24
-NEAR = 0.06  # below the threshold by less than this: half-said, so not the next thing to ask about
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+NONE = "none"
+THRESHOLD = 0.5  # chosen by cross-validation (best F0.5) on the training examples (benchmarks/bench_coverage.py)
+ANCHOR_SCALE = 3.0  # weight of the similarity to each expectation's own text, beside the vector
+HALF = 0.2  # an expectation the last answer reached this far is half-said: not the next probe
+MODEL_FILE = "coverage.npz"
+META_FILE = "coverage.json"
+MIN_WORDS = 4
+
+_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|\s+[-\u2013\u2014]\s+(?=[A-Z])|^\s*[-*\u2022]\s+", re.M)
+
+# Cue features: the sentence vectors hardly tell "I rang the school" from "I haven't rung the school".
+CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(p, re.I)) for name, p in (
+    ("negation", r"\b(?:haven'?t|hasn'?t|hadn'?t|have not|has not|had not|didn'?t|did not|don'?t|do not|"
+                 r"doesn'?t|does not|not yet|never|no-?one|nobody|nothing|wasn'?t|weren'?t|isn'?t|aren'?t|"
+                 r"couldn'?t|can'?t|cannot|won'?t|not been|not had|yet to|no idea|not sure|not really)\b"),
+    ("wish", r"\b(?:i'?d like|i would like|i'd love|would (?:be|have been) (?:good|nice|great|better|useful)|"
+             r"i hope|hopefully|i wish|ideally|i want to|i need to|i should|we should|we need to|"
+             r"ought to|maybe|perhaps|at some point|might|could (?:try|look|think))\b"),
+    ("process", r"\b(?:supervision|my manager|team manager|went through|talked about|talked through|discussed|"
+                r"we looked at|we covered|went over|touched on|spoke about|reflected on|the session)\b"),
+    ("feeling", r"\b(?:i feel|i felt|feeling|helpful|useful|stuck|overwhelmed|reassured|confident|worried|"
+                r"anxious|frustrat\w*|stressed|tired|really good|good to|nice to|valued|supported)\b"),
+    ("concrete", r"\b(?:monday|tuesday|wednesday|thursday|friday|next week|tomorrow|booked|arranged|referred|"
+                 r"rang|phoned|emailed|met|visited|asked (?:him|her|them)|agreed|because|so that|so he|so she|"
+                 r"\d+)\b"),
+))
+CUE_SCALE = 0.5
 
 
 class Encoder(Protocol):
@@ -26,59 +58,158 @@ class Encoder(Protocol):
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences of at least three words (shorter fragments carry no meaning to match)."""
-    return [s.strip() for s in _SENTENCE.split(text) if len(s.split()) >= 3]
+    """The sentences (and bullet points) of an answer that are long enough to carry practice."""
+    parts = (p.strip(" \t-*\u2022") for p in _SPLIT.split(text or ""))
+    return [p for p in parts if p and len(p.split()) >= MIN_WORDS]
+
+
+def cue_vector(sentence: str) -> np.ndarray:
+    return np.array([CUE_SCALE if pattern.search(sentence) else 0.0 for _, pattern in CUES], dtype=np.float32)
+
+
+def features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    cues = np.vstack([cue_vector(t) for t in texts]) if texts else np.zeros((0, len(CUES)), np.float32)
+    return np.hstack([vectors.astype(np.float32), cues])
 
 
 @dataclass(frozen=True)
-class Match:
+class Evidence:
     expectation: str
-    score: float
     sentence: str
+    score: float
 
+
+@dataclass
+class StageModel:
+    """Softmax regression for one strand and stage: classes are expectation ids and `none`.
+
+    Its features are a sentence's vector and cues (`features`), plus the sentence's cosine to
+    each expectation's own text (`anchors`), which gives the few examples a prior to lean on.
+    """
+
+    classes: list[str]
+    weights: np.ndarray  # (features + anchors, classes)
+    bias: np.ndarray  # (classes,)
+    anchors: np.ndarray | None = None  # (expectations, dimensions): the expectation texts' vectors
+
+    def expand(self, x: np.ndarray) -> np.ndarray:
+        if self.anchors is None or not len(self.anchors):
+            return x
+        dims = self.anchors.shape[1]
+        return np.hstack([x, ANCHOR_SCALE * (x[:, :dims] @ self.anchors.T)])
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        z = self.expand(x) @ self.weights + self.bias
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class CoverageModel:
+    stages: dict[tuple[str, str], StageModel] = field(default_factory=dict)
+    digest: str = ""  # of the example files it was trained on
+    model_id: str = ""  # of the sentence model whose vectors it reads
+    threshold: float = THRESHOLD
+
+    def stage(self, strand: str, stage: str) -> StageModel | None:
+        return self.stages.get((strand, stage))
+
+    def save(self, folder: Path) -> None:
+        """Weights then metadata, each written atomically (the metadata is the commit point)."""
+        from assistant.fileio import atomic_write_bytes
+
+        import io
+
+        arrays: dict[str, np.ndarray] = {}
+        for (strand, stage), m in self.stages.items():
+            arrays[f"{strand}/{stage}/w"] = m.weights
+            arrays[f"{strand}/{stage}/b"] = m.bias
+            if m.anchors is not None:
+                arrays[f"{strand}/{stage}/a"] = m.anchors
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(folder / MODEL_FILE, buf.getvalue(), mode=0o644)
+        meta = {"digest": self.digest, "model_id": self.model_id, "threshold": self.threshold,
+                "classes": {f"{k[0]}/{k[1]}": m.classes for k, m in self.stages.items()}}
+        atomic_write_bytes(folder / META_FILE, (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode(), mode=0o644)
+
+    @classmethod
+    def load(cls, folder: Path) -> "CoverageModel | None":
+        """The saved model, or None when it is missing or does not fit together."""
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+            with np.load(folder / MODEL_FILE) as data:
+                stages = {}
+                for key, classes in meta["classes"].items():
+                    strand, stage = key.split("/", 1)
+                    w, b = data[f"{key}/w"], data[f"{key}/b"]
+                    a = data[f"{key}/a"].astype(np.float32) if f"{key}/a" in data else None
+                    if w.shape[1] != len(classes) or b.shape != (len(classes),):
+                        return None
+                    stages[(strand, stage)] = StageModel(list(classes), w.astype(np.float32), b.astype(np.float32), a)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return cls(stages, meta.get("digest", ""), meta.get("model_id", ""), float(meta.get("threshold", THRESHOLD)))
+
+
+# --- checking an answer -------------------------------------------------------------------
 
 class CoverageChecker:
-    def __init__(self, encoder: Encoder, expectations: Sequence[Expectation], threshold: float = THRESHOLD) -> None:
+    """Reads answers against one stage's expectations; keeps sentence vectors it has seen."""
+
+    def __init__(self, encoder: Encoder, expectations: Sequence[Expectation], model: StageModel | None,
+                 threshold: float = THRESHOLD) -> None:
         self.encoder = encoder
         self.expectations = list(expectations)
+        self.model = model
         self.threshold = threshold
-        self._vectors: np.ndarray | None = None
-        self._seen: dict[str, np.ndarray] = {}  # sentence -> vector: a reflection is re-read after every answer
+        self._seen: dict[str, np.ndarray] = {}
 
-    @property
-    def vectors(self) -> np.ndarray:
-        if self._vectors is None:
-            self._vectors = self.encoder.encode([e.text for e in self.expectations])
-        return self._vectors
-
-    def similarities(self, parts: Sequence[str]) -> np.ndarray:
-        """Cosine similarity of each sentence (rows) to each expectation (columns)."""
+    def _vectors(self, parts: Sequence[str]) -> np.ndarray:
         new = [p for p in dict.fromkeys(parts) if p not in self._seen]
         if new:
             self._seen.update(zip(new, self.encoder.encode(new)))
-        return np.vstack([self._seen[p] for p in parts]) @ self.vectors.T
+        return np.vstack([self._seen[p] for p in parts])
 
-    def best_matches(self, text: str) -> list[Match]:
-        """For each expectation, the answer's sentence closest to it."""
+    def scores(self, text: str) -> tuple[list[str], np.ndarray]:
+        """The answer's sentences and, for each, the probability of each expectation (columns in order)."""
         parts = sentences(text)
-        if not parts or not self.expectations:
-            return []
-        sims = self.similarities(parts)
-        best = sims.argmax(axis=0)
-        return [Match(e.id, float(sims[best[j], j]), parts[best[j]]) for j, e in enumerate(self.expectations)]
+        if not parts or self.model is None or not self.expectations:
+            return parts, np.zeros((len(parts), len(self.expectations)), np.float32)
+        probs = self.model.proba(features(self._vectors(parts), parts))
+        cols = [self.model.classes.index(e.id) if e.id in self.model.classes else -1 for e in self.expectations]
+        out = np.zeros((len(parts), len(cols)), np.float32)
+        for j, col in enumerate(cols):
+            if col >= 0:
+                out[:, j] = probs[:, col]
+        return parts, out
 
-    def covered(self, text: str) -> list[Match]:
-        return [m for m in self.best_matches(text) if m.score >= self.threshold]
+    def assess(self, text: str) -> list[Evidence]:
+        """Expectations the text shows, each with its best sentence, in the framework's order."""
+        parts, probs = self.scores(text)
+        found = []
+        for j, exp in enumerate(self.expectations):
+            if not parts:
+                break
+            best = int(probs[:, j].argmax())
+            if probs[best, j] >= self.threshold:
+                found.append(Evidence(exp.id, parts[best], round(float(probs[best, j]), 3)))
+        return found
 
-    def next_probe(self, text: str, done: set[str]) -> Expectation | None:
-        """The first expectation, in the framework's order, that the reflection is clearly not about yet.
+    def reach(self, text: str) -> dict[str, float]:
+        """How close the text comes to each expectation (its best sentence's probability)."""
+        parts, probs = self.scores(text)
+        if not parts:
+            return {}
+        return {e.id: float(probs[:, j].max()) for j, e in enumerate(self.expectations)}
 
-        Expectations the text comes close to (within `NEAR` of the threshold) are left for later:
-        asking about something the person has half-said feels like not listening.
-        """
-        remaining = [e for e in self.expectations if e.id not in done]
-        if not remaining:
-            return None
-        scores = {m.expectation: m.score for m in self.best_matches(text)} if text.strip() else {}
-        clear = [e for e in remaining if scores.get(e.id, 0.0) < self.threshold - NEAR]
-        return clear[0] if clear else min(remaining, key=lambda e: scores.get(e.id, 0.0))
+    def next_probe(self, last_answer: str, done: set[str]) -> Expectation | None:
+        """The first expectation in the framework's order not covered, not asked, and not half-said
+        in the last answer; None when nothing is left to ask (never a filler)."""
+        reach = self.reach(last_answer) if last_answer.strip() else {}
+        for exp in self.expectations:
+            if exp.id not in done and reach.get(exp.id, 0.0) < HALF:
+                return exp
+        return None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from assistant.casebank.model import Expectation
 from assistant.reflection.conversation import Conversation, Prompt
-from assistant.reflection.coverage import CoverageChecker
+from assistant.reflection.coverage import CoverageChecker, Evidence
 from assistant.search import CaseSearch, Hit
 
 QUERY_WORDS = 160  # the recent part of the reflection that searches the bank
@@ -21,29 +21,37 @@ class AfterAnswer:
     prompt: Prompt
     hits: list[Hit] = field(default_factory=list)
     covered: set[str] = field(default_factory=set)
+    new: list[Evidence] = field(default_factory=list)  # what this answer seems to show
+    nothing_left: bool = False  # every expectation is covered or was asked about
 
 
 class Reflector:
-    def __init__(self, conversation: Conversation, search: CaseSearch) -> None:
+    def __init__(self, conversation: Conversation, search: CaseSearch, coverage: CoverageChecker) -> None:
         self.conversation = conversation
         self.search = search
-        self.coverage = CoverageChecker(search.embedder, conversation.expectations)
+        self.coverage = coverage
 
-    def update_coverage(self, text: str, turn_id: int | None) -> list[str]:
-        """Mark the expectations this text touches on; returns those newly covered."""
+    def update_coverage(self, text: str, turn_id: int | None) -> list[Evidence]:
+        """Suggest the expectations this text shows; returns the new suggestions with their evidence."""
         store, sid = self.conversation.store, self.conversation.session.id
-        before = store.covered(sid)
         new = []
-        for match in self.coverage.covered(text):
-            if match.expectation not in before:
-                store.mark_covered(sid, match.expectation, turn_id)
-                new.append(match.expectation)
+        for evidence in self.coverage.assess(text):
+            if store.mark_covered(sid, evidence.expectation, turn_id, sentence=evidence.sentence,
+                                  score=evidence.score):
+                new.append(evidence)
         return new
 
-    def probe_candidate(self) -> Expectation | None:
+    def reassess(self, turn_id: int, text: str) -> list[Evidence]:
+        """An answer was edited: its unconfirmed marks go, and it is read again."""
+        self.conversation.store.drop_suggestions(self.conversation.session.id, turn_id)
+        return self.update_coverage(text, turn_id)
+
+    def done(self) -> set[str]:
         conversation = self.conversation
-        done = conversation.store.covered(conversation.session.id) | set(conversation.probes_asked())
-        return self.coverage.next_probe(conversation.reflection_text(), done)
+        return conversation.store.covered(conversation.session.id) | set(conversation.probes_asked())
+
+    def probe_candidate(self, last_answer: str) -> Expectation | None:
+        return self.coverage.next_probe(last_answer, self.done())
 
     def query(self) -> str:
         words = self.conversation.reflection_text().split()
@@ -58,9 +66,10 @@ class Reflector:
 
     def after_answer(self, text: str, turn_id: int | None, *, widen: bool = False) -> AfterAnswer:
         """Coverage for the new answer, then the next prompt (maybe a probe), then cases."""
-        if text:
-            self.update_coverage(text, turn_id)
-        prompt = self.conversation.advance(self.probe_candidate())
+        new = self.update_coverage(text, turn_id) if text else []
+        probe = self.probe_candidate(text)
+        prompt = self.conversation.advance(probe)
         hits = self.similar_cases(widen=widen)
         covered = self.conversation.store.covered(self.conversation.session.id)
-        return AfterAnswer(prompt, hits, covered)
+        left = {e.id for e in self.conversation.expectations} - self.done()
+        return AfterAnswer(prompt, hits, covered, new, nothing_left=not left)

@@ -3,8 +3,9 @@
 Filters restrict the candidates before ranking. A case's dense score is its best passage's
 cosine similarity (blending in the second best measured no better); the lexical score is
 BM25 over the whole case;
-hybrid fuses the two by a weighted sum of scores scaled to the candidates (chosen over
-reciprocal rank fusion by measurement: see benchmarks/ and the eval table in the README).
+hybrid adds BM25, put on an absolute scale (the share of what the query could attain in the
+bank), to the cosine: lexical evidence counts as far as it is strong (see `_fuse`; measured
+against scaling to the best candidate and reciprocal rank fusion in benchmarks/bench_fusion.py).
 Search is exact: one matrix product over normalised vectors.
 """
 
@@ -21,7 +22,8 @@ from assistant.search.lexical import Lexical
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
-DENSE_WEIGHT = 0.6  # share of the dense score in the hybrid score (measured: 0.5-0.7 all within 0.01)
+DENSE_WEIGHT = 0.6  # share of the dense score in the old "linear" fusion (kept for comparison)
+LEX_WEIGHT = 3.0  # BM25 (absolute scale, above the median case, times its confidence): best nDCG@5 on tests/data/qrels.yaml
 RRF_K = 60
 
 
@@ -50,13 +52,15 @@ class Filters:
 class Searcher:
     """Holds one bank's index in memory; `search` needs the query vector only for dense modes."""
 
-    def __init__(self, cases: Sequence[Case], index: Index, fusion: str = "linear") -> None:
+    def __init__(self, cases: Sequence[Case], index: Index, fusion: str = "evidence",
+                 lex_weight: float = LEX_WEIGHT) -> None:
         by_id = {c.id: c for c in cases}
         self.cases = [by_id[cid] for cid in index.case_ids if cid in by_id]
         if len(self.cases) != len(index.case_ids):
             raise ValueError("the index does not match the bank (run `reflect index`)")
         self.index = index
         self.fusion = fusion
+        self.lex_weight = lex_weight
         self.lexical = Lexical([c.full_text() for c in self.cases])
         self._is_title = np.fromiter((c.section == "title" for c in index.chunks), dtype=bool,
                                      count=len(index.chunks))
@@ -88,7 +92,7 @@ class Searcher:
         elif mode == "lexical":
             score = lex
         else:
-            score = self._fuse(dense, lex, allowed)
+            score = self._fuse(dense, lex, allowed, self.lexical.attainable(query))
         score = np.where(allowed, score, -np.inf)
         top = _top(score, min(k, int(allowed.sum())))
         hits = []
@@ -99,9 +103,23 @@ class Searcher:
                             float(dense[i]), float(lex[i])))
         return hits
 
-    def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray, attainable: float) -> np.ndarray:
+        """Cosine plus BM25 weighed by its evidence.
+
+        BM25 is divided by the score the query could attain in this bank (each term's best
+        contribution, summed), so a case counts lexically in proportion to how much of the
+        query's words it really carries, and the whole lexical term is weighed by the best
+        case's share (the confidence): on a paraphrase the best case reaches a third of what
+        was attainable and barely moves the dense ranking; on a keyword query it reaches most.
+        """
         if self.fusion == "rrf":
             return (_rrf(dense, allowed) + _rrf(lex, allowed)).astype(np.float32)
+        if self.fusion == "evidence":
+            lex_abs = lex / attainable if attainable > 0 else np.zeros_like(lex)
+            if allowed.any():  # what a typical case gets (age, "school", "mum") is no evidence
+                lex_abs = np.maximum(lex_abs - float(np.median(lex_abs[allowed])), 0.0)
+            confidence = float(lex_abs[allowed].max()) if allowed.any() else 0.0
+            return (dense + self.lex_weight * confidence * lex_abs).astype(np.float32)
         top_lex = float(lex[allowed].max()) if allowed.any() else 0.0
         lex_scaled = lex / top_lex if top_lex > 0 else np.zeros_like(lex)
         return (DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lex_scaled).astype(np.float32)

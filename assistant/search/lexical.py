@@ -28,6 +28,7 @@ class Lexical:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._vocab: dict[str, int] = dict(getattr(self._bm25, "vocab_dict", {}) or {})
+        self._term_max = _term_maxima(getattr(self._bm25, "scores", None), len(self._vocab))
 
     def tokens(self, text: str) -> list[str]:
         words = [w for w in TOKEN.findall(text.lower()) if w not in self._stop]
@@ -39,3 +40,26 @@ class Lexical:
         if not known or not self._size:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def attainable(self, query: str) -> float:
+        """The most any case could score for this query: each term's best contribution, summed.
+
+        Dividing by it puts BM25 on an absolute scale: 1.0 only when one case carries every
+        query word as strongly as any case does, near 0 when the words barely match anything.
+        """
+        known = [t for t in self.tokens(query) if t in self._vocab]
+        if not known or self._term_max is None:
+            return 0.0
+        return float(sum(self._term_max[self._vocab[t]] for t in known))
+
+
+def _term_maxima(scores: object, size: int) -> np.ndarray | None:
+    """Per vocabulary term, its largest BM25 contribution to any document (from the index's CSC arrays)."""
+    if not isinstance(scores, dict) or not size:
+        return None
+    data, indptr = np.asarray(scores["data"]), np.asarray(scores["indptr"])
+    out = np.zeros(len(indptr) - 1, dtype=np.float32)
+    filled = np.diff(indptr) > 0
+    if data.size:
+        out[filled] = np.maximum.reduceat(data, indptr[:-1][filled])
+    return out

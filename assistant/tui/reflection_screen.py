@@ -12,13 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, ProgressBar, Static, TextArea
+from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, Static, TextArea
 
 from assistant.privacy import describe, find_identifiers, redact
 from assistant.reflection import Conversation, ReflectionError
 from assistant.reflection.reflector import AfterAnswer, Reflector
 from assistant.textsafe import plain
-from assistant.tui.widgets import CaseCard, Checklist, TurnView, text
+from assistant.tui.widgets import CaseCard, CoverageList, TurnView, text
 
 HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back /finish /pin N /open N /widen")
 
@@ -34,6 +34,7 @@ class ReflectionScreen(Screen[None]):
         Binding("ctrl+o", "open_case(1)", "Read case 1"),
         Binding("ctrl+t", "pin_case(1)", "Pin case 1"),
         Binding("ctrl+f", "finish", "Finish"),
+        Binding("ctrl+l", "marks", "Checklist"),
         Binding("escape", "leave", "Home"),
     ]
 
@@ -71,9 +72,10 @@ class ReflectionScreen(Screen[None]):
                     cases.border_title = "Similar cases"
                     yield Static("Loading the case search…", id="cases-status")
                     yield Vertical(id="case-list")
-                with VerticalScroll(id="coverage-panel", classes="panel") as coverage:
+                with Vertical(id="coverage-panel", classes="panel") as coverage:
                     coverage.border_title = "What good practice looks for"
-                    yield Checklist("", id="checklist")
+                    yield CoverageList(id="checklist")
+                    yield Static("", id="coverage-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -91,7 +93,9 @@ class ReflectionScreen(Screen[None]):
     def start_engine(self) -> None:
         self.services.warm()
         if self.services.search_ready:
-            self.reflector = Reflector(self.conversation, self.services.search)
+            session = self.conversation.session
+            checker = self.services.coverage.checker(session.strand, session.stage)
+            self.reflector = Reflector(self.conversation, self.services.search, checker)
             self.app.call_from_thread(self.show_status, "")
             if self.conversation.reflection_text().strip():
                 hits = self.reflector.similar_cases(widen=self.widen)
@@ -131,6 +135,7 @@ class ReflectionScreen(Screen[None]):
                 self.reload_transcript()
                 box.text = ""
                 self.show_notice("Your last answer was updated.")
+                self.reassess(turn.id, turn.text)
                 return
             turn = self.conversation.answer(raw)
         except ReflectionError as exc:
@@ -183,7 +188,41 @@ class ReflectionScreen(Screen[None]):
         self.notify("Showing cases from all stages." if self.widen else "Showing cases from this stage only.")
         self.refresh_cases()
 
+    def action_marks(self) -> None:
+        """Move to the checklist to confirm or clear what the reflection seems to show."""
+        marks = self.query_one("#checklist", CoverageList)
+        if marks.has_focus:
+            self.query_one("#answer", TextArea).focus()
+            return
+        marks.focus()
+        self.show_notice("Checklist: ↑↓ to move, C or Enter confirms a mark, X clears it, "
+                         "Ctrl+L or Escape goes back to your answer.")
+
+    @on(CoverageList.Decided)
+    def _decided(self, event: CoverageList.Decided) -> None:
+        self.conversation.decide_coverage(event.expectation, event.state)
+        self.refresh_checklist()
+        label = next((e.label for e in self.conversation.checklist() if e.id == event.expectation), event.expectation)
+        word = "Confirmed" if event.state == "confirmed" else "Cleared"
+        self.show_notice(f"{word}: {label}.")
+
+    @on(OptionList.OptionHighlighted, "#checklist")
+    def _highlighted(self) -> None:
+        entry = self.query_one("#checklist", CoverageList).current()
+        detail = self.query_one("#coverage-detail", Static)
+        if entry is None or not self.query_one("#checklist", CoverageList).has_focus:
+            detail.update("")
+            return
+        body = entry.text + (f"\nEvidence: “{entry.sentence}”" if entry.sentence else "")
+        detail.update(text(body))
+
     def action_leave(self) -> None:
+        marks = self.query_one("#checklist", CoverageList)
+        if marks.has_focus:
+            self.query_one("#coverage-detail", Static).update("")
+            self.query_one("#answer", TextArea).focus()
+            self.show_notice("")
+            return
         if self.editing:
             self.editing = False
             self.query_one("#answer", TextArea).text = ""
@@ -219,6 +258,12 @@ class ReflectionScreen(Screen[None]):
             self.app.call_from_thread(self.set_busy, False)
         self.app.call_from_thread(self.show_after, result)
 
+    @work(thread=True, exclusive=True, group="answer")
+    def reassess(self, turn_id: int, answer: str) -> None:
+        if self.reflector is not None:
+            self.reflector.reassess(turn_id, answer)
+            self.app.call_from_thread(self.refresh_checklist)
+
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.query_one("#send", Button).disabled = busy
@@ -226,7 +271,7 @@ class ReflectionScreen(Screen[None]):
             self.show_notice("Thinking about your answer…")
 
     def show_after(self, result: AfterAnswer) -> None:
-        self.show_notice("")
+        self.show_notice(self._coverage_notice(result))
         self.add_turn("assistant", result.prompt.kind, result.prompt.text)
         if result.hits:
             self.show_cases(result.hits)
@@ -236,6 +281,16 @@ class ReflectionScreen(Screen[None]):
             from assistant.tui.log_screen import LogScreen
 
             self.app.push_screen(LogScreen(self.conversation.session.id))
+
+    def _coverage_notice(self, result: AfterAnswer) -> str:
+        labels = {e.id: e.label for e in self.conversation.checklist()}
+        parts = []
+        if result.new:
+            shown = "; ".join(labels.get(e.expectation, e.expectation) for e in result.new)
+            parts.append(f"Your answer seems to show: {shown}. Ctrl+L to confirm or clear.")
+        if result.nothing_left and result.prompt.kind != "probe" and self.conversation.expectations:
+            parts.append("Nothing left to ask about at this stage: every expectation has come up.")
+        return " ".join(parts)
 
     # --- panels --------------------------------------------------------------------------
 
@@ -253,8 +308,7 @@ class ReflectionScreen(Screen[None]):
         notice.set_class(warning, "warning")
 
     def refresh_checklist(self) -> None:
-        covered = self.conversation.store.covered(self.conversation.session.id)
-        self.query_one("#checklist", Checklist).show((e.text, e.id in covered) for e in self.conversation.expectations)
+        self.query_one("#checklist", CoverageList).show(self.conversation.checklist())
 
     def refresh_progress(self) -> None:
         done, total = self.conversation.progress()

@@ -6,8 +6,12 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
+from assistant.reflection.checklist import ChecklistEntry
 from assistant.textsafe import one_line, plain
 
 ROLE_LABELS = {"assistant": "reflect", "practitioner": "You", "system": "Note"}
@@ -54,3 +58,53 @@ class Checklist(Static):
             content.append("☑ " if done else "☐ ", style="bold green" if done else "dim")
             content.append(one_line(label) + "\n", style="" if done else "dim")
         self.update(content)
+
+
+MARKS = {"open": ("☐ ", "dim"), "suggested": ("◐ ", "bold yellow"), "confirmed": ("☑ ", "bold green"),
+         "cleared": ("☒ ", "dim red")}
+
+
+class CoverageList(OptionList):
+    """The stage's expectations; what the reflection seems to show is a suggestion to confirm or clear."""
+
+    BINDINGS = [
+        Binding("c,enter", "decide('confirmed')", "Confirm mark"),
+        Binding("x,delete", "decide('cleared')", "Clear mark"),
+    ]
+
+    class Decided(Message):
+        def __init__(self, expectation: str, state: str) -> None:
+            super().__init__()
+            self.expectation = expectation
+            self.state = state
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.items: list[ChecklistEntry] = []
+
+    def show(self, items: Sequence[ChecklistEntry]) -> None:
+        keep = self.highlighted
+        self.items = list(items)
+        self.clear_options()
+        self.add_options([Option(self._prompt(item), id=item.id) for item in self.items])
+        if self.items:
+            self.highlighted = min(keep or 0, len(self.items) - 1)
+
+    @staticmethod
+    def _prompt(item: ChecklistEntry) -> Text:
+        mark, style = MARKS.get(item.state, MARKS["open"])
+        content = Text(mark, style=style)
+        content.append(one_line(item.label), style="" if item.state in ("suggested", "confirmed") else "dim")
+        if item.sentence and item.state in ("suggested", "confirmed"):
+            content.append("\n   “" + one_line(item.sentence, 120) + "”", style="italic dim")
+        return content
+
+    def current(self) -> ChecklistEntry | None:
+        if self.highlighted is None or not 0 <= self.highlighted < len(self.items):
+            return None
+        return self.items[self.highlighted]
+
+    def action_decide(self, state: str) -> None:
+        item = self.current()
+        if item is not None:
+            self.post_message(self.Decided(item.id, state))
