@@ -54,9 +54,19 @@ def export_session(store: Store, session_id: str, fmt: Format, flows: Sequence[F
         raise LookupError(f"no session '{session_id}'")
     text = render_session(store, session.id, fmt, flows, bank, user_templates)
     if out is None:
+        _check_writable(logs_dir)
         ensure_private_dir(logs_dir)
         out = default_log_path(logs_dir, session.title, session.id, fmt, session.created_at)
     return atomic_write_text(out, text, mode=0o600)
+
+
+def _check_writable(logs_dir: Path) -> None:
+    """Refuse (as PermissionError, with the reason) a data folder reflect must not write in."""
+    from assistant.datadir import folder_problem
+
+    problem = folder_problem(logs_dir.parent) or folder_problem(logs_dir)
+    if problem:
+        raise PermissionError(problem)
 
 
 def _existing(folder: Path | None) -> Path | None:
@@ -73,6 +83,7 @@ def export_handout(case_id: str, bank: Bank, fmt: Format, *, logs_dir: Path, out
         raise LookupError(f"no case '{case_id}' in the bank")
     text = clean(render(f"handout.{fmt}.j2", handout_context(case, bank), user_dir=_existing(user_templates)))
     if out is None:
+        _check_writable(logs_dir)
         ensure_private_dir(logs_dir)
         out = logs_dir / f"handout-{case.id}.{fmt}"
     return atomic_write_text(out, text, mode=0o600)
