@@ -7,6 +7,7 @@ This module parses, calls the layers below and prints. It imports nothing heavy 
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
@@ -378,6 +379,7 @@ def _services(ctx: click.Context, *, write: bool):
 
     services = Services(_paths(ctx), write=write, strict=True)
     services.store  # opened now, so a damaged or unwritable folder is reported before anything else
+    ctx.call_on_close(services.close)  # a closed store leaves no -wal or -shm behind
     return services
 
 
@@ -521,7 +523,7 @@ def _confirm(question: str) -> bool:
         answer = False
         echo("", err=True)
     else:
-        if not click.get_text_stream("stdin").isatty():
+        if not sys.stdin.isatty():
             echo("", err=True)  # a piped answer is not echoed: end the question's line
     return answer
 

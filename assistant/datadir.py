@@ -75,7 +75,8 @@ def open_store(paths: Paths, *, write: bool, timeout: float | None = None) -> St
             return Store(db, readonly=True, busy_timeout=wait)
         wal = db.with_name(db.name + "-wal")
         immutable = problem is not None and not wal.exists()
-        return Store(db, readonly=True, immutable=immutable, readonly_reason=problem or "", busy_timeout=wait)
+        return Store(db, readonly=True, immutable=immutable, folder_writable=problem is None,
+                     readonly_reason=problem or "", busy_timeout=wait)
     if problem is None and not folder.exists():
         parent = _nearest_existing(folder)
         if not os.access(parent, os.W_OK | os.X_OK):
@@ -98,9 +99,10 @@ def open_fallback_store(paths: Paths, timeout: float = APP_BUSY_TIMEOUT) -> tupl
     except StoreError as exc:
         reason = str(exc)
     try:
+        problem = folder_problem(paths.data_dir)
+        wal = paths.database.with_name(DB_NAME + "-wal")
         return Store(paths.database, readonly=True, readonly_reason=reason, busy_timeout=timeout,
-                     immutable=folder_problem(paths.data_dir) is not None
-                     and not paths.database.with_name(DB_NAME + "-wal").exists()), reason
+                     immutable=problem is not None and not wal.exists(), folder_writable=problem is None), reason
     except StoreError:
         missing = paths.data_dir / ".reflect-unavailable" / DB_NAME  # never exists: an empty store
         return Store(missing, readonly=True, readonly_reason=reason, busy_timeout=timeout), reason

@@ -365,13 +365,14 @@ class Store:
 
     def __init__(self, path: Path, *, clock: Callable[[], str] | None = None,
                  new_id: Callable[[], str] | None = None, readonly: bool = False,
-                 readonly_reason: str = "", immutable: bool = False,
+                 readonly_reason: str = "", immutable: bool = False, folder_writable: bool = True,
                  busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         """Open (creating it if needed) the database at `path`.
 
         `readonly` opens it without writing anything, not even the file (a missing database
         reads as empty); `readonly_reason` is the message writes then fail with, and
-        `immutable` reads a file in a folder nobody can write (SQLite then needs no -shm).
+        `immutable` reads a file in a folder nobody can write (SQLite then needs no -shm), and
+        `folder_writable=False` says the folder must not be written (no -wal/-shm made there).
         `clock` (ISO-8601 UTC text) and `new_id` can be given for repeatable tests and records.
         """
         self.path = Path(path)
@@ -384,7 +385,7 @@ class Store:
         self._lock = threading.RLock()
         self._closed = False
         if readonly:
-            self._conn = self._connect_readonly(immutable)
+            self._conn = self._connect_readonly(immutable, folder_writable)
             return
         try:
             ensure_private_dir(self.path.parent)
@@ -398,12 +399,12 @@ class Store:
         except OSError as exc:
             raise StoreReadOnly(f"{self.path} cannot be written ({exc.strerror or exc}); check that the folder "
                                 "is yours and writable, or use --data-dir with another folder") from exc
+        self._precheck()
         self._conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout
         )
         self._conn.row_factory = sqlite3.Row
         try:
-            self._check_sound()
             self._conn.execute("PRAGMA journal_mode=WAL").fetchone()
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
@@ -424,7 +425,7 @@ class Store:
             self.scrub_pending = True  # text a reader held back last time leaves the file now, if it can
             self._checkpoint(wait=0.0)
 
-    def _connect_readonly(self, immutable: bool) -> sqlite3.Connection:
+    def _connect_readonly(self, immutable: bool, folder_writable: bool) -> sqlite3.Connection:
         if not self.path.exists():
             # Nothing saved yet: an empty store in memory answers every read.
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
@@ -432,43 +433,54 @@ class Store:
             self._conn = conn
             self._migrate()
             return conn
-        uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+        self._precheck()
         try:
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
-                                   timeout=self.busy_timeout)
+            if folder_writable and not immutable:
+                # An ordinary connection (the store refuses every write through it), so that it
+                # tidies its -wal and -shm on close, as a read-only one cannot.
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                       timeout=self.busy_timeout)
+            else:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                       timeout=self.busy_timeout)
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"{self.path}: cannot open ({exc}); check it is yours and readable") from exc
         conn.row_factory = sqlite3.Row
-        self._conn = conn
-        try:
-            self._check_sound()
-        except sqlite3.OperationalError as exc:
-            conn.close()
-            raise self._translate(exc) from exc
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise StoreDamaged(self.path, str(exc)) from exc
         return conn
 
-    def _check_sound(self) -> None:
-        """Refuse a file that is not a sound reflect database, before anything writes to it.
+    def _precheck(self) -> None:
+        """Refuse a file that is not a sound reflect database, before anything opens it for real.
 
-        A page-level check (``quick_check``) finds truncation and garbage; a database whose
-        migration records are missing while its tables exist is damaged too, and must never
-        have migration 001 run over it again.
+        The check reads through an immutable, read-only connection: no -wal or -shm is made and
+        nothing can be written, so a damaged file stays exactly as it was. A page-level check
+        (``quick_check``) finds truncation and garbage; a database whose migration records are
+        missing while its tables exist is damaged too, and must never have migration 001 run
+        over it again.
         """
-        result = [r[0] for r in self._conn.execute("PRAGMA quick_check(3)").fetchall()]
-        if result != ["ok"]:
-            raise StoreDamaged(self.path, "; ".join(str(r) for r in result)[:200])
-        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables and "_migrations" not in tables:
-            raise StoreDamaged(self.path, "its migration records are missing")
-        if "_migrations" in tables:
-            applied = {r[0] for r in self._conn.execute("SELECT name FROM _migrations")}
-            if "sessions" in tables and MIGRATIONS[0][0] not in applied:
-                raise StoreDamaged(self.path, "its migration records do not match its tables")
-            if "sessions" not in tables and applied:
-                raise StoreDamaged(self.path, "its tables are missing")
+        try:
+            if self.path.stat().st_size == 0:
+                return  # a new file, about to be set up
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(f"{self.path}: cannot open ({exc}); check it is yours and readable") from exc
+        try:
+            result = [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
+            if result != ["ok"]:
+                raise StoreDamaged(self.path, "; ".join(str(r) for r in result)[:200])
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "_migrations" not in tables:
+                raise StoreDamaged(self.path, "its migration records are missing")
+            if "_migrations" in tables:
+                applied = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+                if "sessions" in tables and MIGRATIONS[0][0] not in applied:
+                    raise StoreDamaged(self.path, "its migration records do not match its tables")
+                if "sessions" not in tables and applied:
+                    raise StoreDamaged(self.path, "its tables are missing")
+        except sqlite3.DatabaseError as exc:
+            raise StoreDamaged(self.path, str(exc)) from exc
+        finally:
+            conn.close()
 
     def _translate(self, exc: sqlite3.Error) -> StoreError:
         """The store's own error for what SQLite said: busy, read-only or damaged."""

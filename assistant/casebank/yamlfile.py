@@ -91,7 +91,7 @@ def parse_yaml(text: str) -> Doc:
         line = mark.line + 1 if mark else None
         raise YamlProblem(f"not valid YAML: {exc.problem or exc.context}", line) from exc
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"not valid YAML: {exc}") from exc
+        raise YamlProblem(f"not valid YAML: {' '.join(str(exc).split())}") from exc
     except RecursionError as exc:
         raise YamlProblem("not valid YAML: nested too deeply") from exc
     lines: dict[str, int] = {"": 1}
@@ -151,7 +151,7 @@ def _check_events(text: str) -> None:
         line = mark.line + 1 if mark else None
         raise YamlProblem(f"not valid YAML: {exc.problem or exc.context}", line) from exc
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"not valid YAML: {exc}") from exc
+        raise YamlProblem(f"not valid YAML: {' '.join(str(exc).split())}") from exc
 
 
 def _index_lines(node: yaml.Node, path: str, lines: dict[str, int], dups: list[tuple[str, int]]) -> None:
