@@ -102,12 +102,16 @@ def test_handout_export_is_clean(tmp_path: Path, small_bank: Path) -> None:
     from assistant.export import export_handout
 
     case = small_bank / "cases" / sorted(os.listdir(small_bank / "cases"))[0]
-    text = case.read_text("utf-8")
-    case.write_text(text.replace("title: ", f"title: Bell{NASTY.replace(chr(13), '')} ", 1), "utf-8")
+    lines = case.read_text("utf-8").splitlines()
+    lines[1] = 'title: "A bell \\a, a clear screen \\e[2J, a clipboard \\e]52;c;aGk=\\a and a CSI \\x9b2J"'
+    case.write_text("\n".join(lines) + "\n", "utf-8")
     bank = load_bank(small_bank)
+    (evil,) = [c for c in bank.cases if c.id == case.stem]
+    assert "\x1b" in evil.title  # the data really holds them
     for fmt in ("md", "html"):
-        out = export_handout(bank.cases[0].id, bank, fmt, logs_dir=tmp_path / "logs")
+        out = export_handout(evil.id, bank, fmt, logs_dir=tmp_path / "logs")
         assert not UNSAFE_BYTES.search(out.read_bytes())
+        assert b"\\x1b[2J" in out.read_bytes()
 
 
 def test_case_validate_prints_no_raw_escapes(tmp_path: Path, small_bank: Path) -> None:
