@@ -549,7 +549,7 @@ class Store:
                         self._conn.execute("ROLLBACK")
                     except sqlite3.Error:  # pragma: no cover - the connection is unusable
                         pass
-                if isinstance(exc, sqlite3.Error):
+                if _environmental(exc):
                     raise self._translate(exc) from exc
                 raise
         self._secure_sidecars()
@@ -562,7 +562,9 @@ class Store:
                 raise StoreError("the store is closed")
             try:
                 return self._conn.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
+            except sqlite3.DatabaseError as exc:
+                if not _environmental(exc):
+                    raise
                 raise self._translate(exc) from exc
 
     def _migrate(self) -> None:
@@ -1137,6 +1139,13 @@ class Store:
             "followed_up": [action_dict(a) for a in self.followed_up(session.id)],
             "covered": sorted(self.covered(session.id)),
         }
+
+
+def _environmental(exc: BaseException) -> bool:
+    """An error about the file or other programs (busy, read-only, I/O, corruption), not our SQL."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "syntax error" not in str(exc) and "no such function" not in str(exc)
+    return type(exc) is sqlite3.DatabaseError
 
 
 def _split_sql(script: str) -> list[str]:
