@@ -6,14 +6,16 @@ This module parses, calls the layers below and prints. It imports nothing heavy 
 
 from __future__ import annotations
 
-import json
+import functools
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
 import click
 
 from assistant.casebank.model import STAGES, STRANDS
+from assistant.cliout import SafeGroup, echo
+from assistant.outputsafe import dumps
 from assistant.paths import ENV_CASEBANK, ENV_DATA_DIR, ENV_INDEX_DIR, Paths, resolve_paths
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -25,7 +27,7 @@ class Failure(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"reflect: {self.format_message()}", err=True)
+        echo(f"reflect: {self.format_message()}", err=True)
 
 
 def fail(message: str) -> NoReturn:
@@ -36,7 +38,7 @@ def _paths(ctx: click.Context) -> Paths:
     return ctx.find_object(Paths) or resolve_paths()
 
 
-@click.group(invoke_without_command=True, context_settings=CONTEXT)
+@click.group(cls=SafeGroup, invoke_without_command=True, context_settings=CONTEXT)
 @click.option("--casebank", type=click.Path(file_okay=False, path_type=Path), envvar=ENV_CASEBANK,
               help="The case bank folder (default: the bundled casebank/).")
 @click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), envvar=ENV_INDEX_DIR,
@@ -73,13 +75,13 @@ def _load_bank(paths: Paths, *, strict: bool = False):
 
     bank = load_bank(paths.casebank)
     for problem in bank.errors:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
     if strict and bank.errors:
         fail(f"{len(bank.errors)} problem(s) in the case bank at {paths.casebank}")
     if not bank.cases:
         fail(f"no valid cases in {paths.casebank}")
     if bank.errors:
-        click.echo(f"reflect: skipped the broken file(s) above; using {len(bank.cases)} valid cases", err=True)
+        echo(f"reflect: skipped the broken file(s) above; using {len(bank.cases)} valid cases", err=True)
     return bank
 
 
@@ -98,7 +100,7 @@ def _ensure_index(search: Any) -> None:
         fail(str(exc))
     if stats.embedded:
         note = f"; {stats.rebuilt_reason}" if stats.rebuilt_reason else ""
-        click.echo(f"reflect: index brought up to date: embedded {stats.embedded} passages, "
+        echo(f"reflect: index brought up to date: embedded {stats.embedded} passages, "
                    f"reused {stats.reused}{note}", err=True)
 
 
@@ -134,7 +136,7 @@ def search(ctx: click.Context, text: str | None, queries_file: Path | None, k: i
     results = [(q, engine.search(q, k=k, stage=stage, strand=strand, themes=themes, mode=mode)) for q in queries]
     if as_json:
         docs = [_search_json(q, hits) for q, hits in results]
-        click.echo(json.dumps(docs if queries_file else docs[0], ensure_ascii=False, indent=2))
+        echo(dumps(docs if queries_file else docs[0], ensure_ascii=False, indent=2))
         return
     from assistant import report
 
@@ -186,7 +188,7 @@ def index(ctx: click.Context, rebuild: bool) -> None:
         fail(str(exc))
     where = paths.index_dir
     reason = f" ({stats.rebuilt_reason})" if stats.rebuilt_reason else ""
-    click.echo(f"Indexed {stats.cases} cases in {where}: embedded {stats.embedded} passages, "
+    echo(f"Indexed {stats.cases} cases in {where}: embedded {stats.embedded} passages, "
                f"reused {stats.reused}{reason}.")
     if stats.embedded and not stats.written:
         fail(f"could not write the index to {where}")
@@ -303,13 +305,13 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], checks: bool, strict: 
 
         problems = [replace(p, severity="error") for p in problems]
     for problem in problems:
-        click.echo(str(problem) if problem.severity == "error" else f"warning: {problem}", err=True)
+        echo(str(problem) if problem.severity == "error" else f"warning: {problem}", err=True)
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     if errors:
         fail(f"{len(errors)} problem(s) in {len({p.path for p in errors})} file(s); {len(bank.cases)} valid case(s)")
     note = f" {warnings} warning(s) above (--strict makes them errors)." if warnings else ""
-    click.echo(f"All {len(bank.cases)} case(s) valid.{note}")
+    echo(f"All {len(bank.cases)} case(s) valid.{note}")
 
 
 def _model_checks(where: Paths, bank: Any, named_files: bool) -> list[Any]:
@@ -345,10 +347,10 @@ def case_new(ctx: click.Context, stage: str, strand: str, output: Path | None) -
     except RenderError as exc:
         fail(str(exc))
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     _write_new(output, text)
-    click.echo(f"Wrote {output}: fill it in, rename it to its id, then run `reflect case validate {output}`.")
+    echo(f"Wrote {output}: fill it in, rename it to its id, then run `reflect case validate {output}`.")
 
 
 @case.command(name="import", context_settings=CONTEXT)
@@ -376,7 +378,7 @@ def case_import(ctx: click.Context, file: Path, output: Path | None) -> None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-        click.echo(f"reflect: {file} is not UTF-8; read it as Windows-1252: check the accents", err=True)
+        echo(f"reflect: {file} is not UTF-8; read it as Windows-1252: check the accents", err=True)
     bank = _load_bank(_paths(ctx))
     try:
         result = import_text(text, bank.themes)
@@ -385,14 +387,14 @@ def case_import(ctx: click.Context, file: Path, output: Path | None) -> None:
     if not result.found_sections:
         fail(f"{file}: found no case sections (Case summary, Inspector comments, Important learning, Take-aways)")
     for message in result.messages:
-        click.echo(f"reflect: {message}", err=True)
+        echo(f"reflect: {message}", err=True)
     if output is None:
-        click.echo(result.yaml_text, nl=False)
+        echo(result.yaml_text, nl=False)
         return
     target = output / f"{result.case_id}.yaml" if output.is_dir() else output
     _write_new(target, result.yaml_text)
     left = sum("fill in" in m for m in result.messages)
-    click.echo(f"Wrote {target}" + (f": {left} thing(s) to fill in." if left else ".")
+    echo(f"Wrote {target}" + (f": {left} thing(s) to fill in." if left else ".")
                + f" Then run `reflect case validate {target}`.")
 
 
@@ -421,7 +423,7 @@ def eval_command(ctx: click.Context, qrels: Path, as_json: bool) -> None:
     bank = _load_bank(paths)
     judged, problems = load_qrels(qrels, {c.id for c in bank.cases})
     for problem in problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
     if problems:
         fail(f"{len(problems)} problem(s) in {qrels}")
     engine = _case_search(paths, bank)
@@ -430,7 +432,7 @@ def eval_command(ctx: click.Context, qrels: Path, as_json: bool) -> None:
     scores = evaluate(judged, lambda q, mode: [h.case.id for h in engine.search(q, k=depth, mode=mode)],
                       ("lexical", "dense", "hybrid"))
     if as_json:
-        click.echo(json.dumps({"queries": len(judged), "cases": len(bank.cases), "modes": {
+        echo(dumps({"queries": len(judged), "cases": len(bank.cases), "modes": {
             s.mode: {"ndcg@5": round(s.ndcg, 4), "recall@5": round(s.recall, 4), "mrr": round(s.mrr, 4)}
             for s in scores}}, indent=2))
         return
@@ -446,10 +448,27 @@ def sessions() -> None:
     """Past reflections and group sessions: list, show, export, delete."""
 
 
-def _services(ctx: click.Context):
+def _services(ctx: click.Context, *, write: bool):
+    """The sessions commands' services; `write=False` opens the store read-only (no lock needed)."""
     from assistant.services import Services
 
-    return Services(_paths(ctx))
+    services = Services(_paths(ctx), write=write, strict=True)
+    services.store  # opened now, so a damaged or unwritable folder is reported before anything else
+    ctx.call_on_close(services.close)  # a closed store leaves no -wal or -shm behind
+    return services
+
+
+def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Report a busy, damaged or unwritable session store as one line (exit 1), never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from assistant.store import StoreError
+
+        try:
+            command(*args, **kwargs)
+        except StoreError as exc:
+            fail(str(exc))
+    return wrapper
 
 
 def _session_or_fail(services: Any, session_id: str):
@@ -467,15 +486,16 @@ def _session_or_fail(services: Any, session_id: str):
 @sessions.command(name="list", context_settings=CONTEXT)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
 @click.pass_context
+@_store_errors
 def sessions_list(ctx: click.Context, as_json: bool) -> None:
     """Every session, newest first."""
-    services = _services(ctx)
+    services = _services(ctx, write=False)
     rows = services.store.list_sessions()
     if as_json:
-        click.echo(json.dumps([{"id": s.id, "kind": s.kind, "status": s.status, "title": s.title, "flow": s.flow,
-                                "strand": s.strand, "stage": s.stage, "created_at": s.created_at,
-                                "finished_at": s.finished_at, "first_answer": s.first_answer} for s in rows],
-                              ensure_ascii=False, indent=2))
+        echo(dumps([{"id": s.id, "kind": s.kind, "status": s.status, "title": s.title, "flow": s.flow,
+                     "strand": s.strand, "stage": s.stage, "created_at": s.created_at,
+                     "finished_at": s.finished_at, "first_answer": s.first_answer} for s in rows],
+                   ensure_ascii=False, indent=2))
         return
     from assistant import report
 
@@ -485,14 +505,15 @@ def sessions_list(ctx: click.Context, as_json: bool) -> None:
 @sessions.command(name="show", context_settings=CONTEXT)
 @click.argument("session_id")
 @click.pass_context
+@_store_errors
 def sessions_show(ctx: click.Context, session_id: str) -> None:
     """Print a session's log (Markdown) on stdout."""
     from assistant.export import render_session
 
-    services = _services(ctx)
+    services = _services(ctx, write=False)
     session = _session_or_fail(services, session_id)
-    click.echo(_plain(render_session(services.store, session.id, "md", services.flows, services.bank,
-                                     _existing_dir(services.user_templates))))
+    echo(render_session(services.store, session.id, "md", services.flows, services.bank,
+                        _existing_dir(services.user_templates)))
 
 
 @sessions.command(name="export", context_settings=CONTEXT)
@@ -501,13 +522,20 @@ def sessions_show(ctx: click.Context, session_id: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write (default: the data folder's logs/).")
 @click.pass_context
+@_store_errors
 def sessions_export(ctx: click.Context, session_id: str, fmt: str, output: Path | None) -> None:
     """Write a session's log as Markdown or HTML, readable by you alone."""
+    from assistant.datadir import folder_problem, tidy
     from assistant.export import export_session
     from assistant.render import RenderError
 
-    services = _services(ctx)
+    services = _services(ctx, write=False)
     session = _session_or_fail(services, session_id)
+    if output is None:
+        problem = folder_problem(services.paths.data_dir) or folder_problem(services.paths.logs_dir)
+        if problem:
+            fail(f"{problem} (or export elsewhere with -o FILE)")
+        tidy(services.paths)
     try:
         path = export_session(services.store, session.id, fmt, services.flows, services.bank,  # type: ignore[arg-type]
                               logs_dir=services.paths.logs_dir, out=output,
@@ -516,31 +544,67 @@ def sessions_export(ctx: click.Context, session_id: str, fmt: str, output: Path 
         fail(str(exc))
     except OSError as exc:
         fail(f"{output or services.paths.logs_dir}: cannot write ({exc.strerror or exc})")
-    click.echo(str(path))
+    echo(str(path))
+
+
+#: How long `sessions delete` waits for another program reading the store to let go (seconds).
+SCRUB_WAIT = 30.0
 
 
 @sessions.command(name="delete", context_settings=CONTEXT)
 @click.argument("session_id")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask: delete the session and its exported logs in logs/.")
 @click.pass_context
+@_store_errors
 def sessions_delete(ctx: click.Context, session_id: str, yes: bool) -> None:
-    """Delete a session and everything in it (answers, pins, actions)."""
-    services = _services(ctx)
+    """Delete a session and everything in it (answers, pins, actions), and offer to delete its exported logs.
+
+    The question is read from stdin whatever it is (a terminal, a pipe, a file); anything but
+    yes, or no answer at all, keeps the session.
+    """
+    from assistant.datadir import remove_session_logs, session_logs
+    from assistant.outputsafe import clean
+
+    services = _services(ctx, write=True)
     session = _session_or_fail(services, session_id)
-    if not yes and sys.stdin.isatty():
-        click.confirm(f"Delete '{session.title or session.id}' and everything in it?", abort=True)
+    logs_dir = services.paths.logs_dir
+    logs = session_logs(logs_dir, session.id)
+    remove_logs = yes
+    if not yes:
+        if not _confirm(f"Delete '{clean(session.title or session.id)}' and everything in it?"):
+            fail(f"kept session {session.id}: nothing was deleted")
+        remove_logs = bool(logs) and _confirm(
+            f"Also delete its {len(logs)} exported log(s) in {logs_dir} ({', '.join(p.name for p in logs)})?")
     services.store.delete_session(session.id)
-    click.echo(f"Deleted session {session.id}.")
+    removed = remove_session_logs(logs_dir, session.id) if remove_logs else []
+    if removed:
+        echo(f"Deleted session {session.id} and its exported log(s): {', '.join(str(p) for p in removed)}.")
+    else:
+        kept = f" Its exported log(s) are kept: {', '.join(str(p) for p in logs)}." if logs else ""
+        echo(f"Deleted session {session.id}.{kept}")
+    if services.store.scrub_pending:
+        echo(f"reflect: another program is reading {services.paths.database}; waiting up to {SCRUB_WAIT:g} s "
+             "for it, so the deleted text leaves the file", err=True)
+        if not services.store.finish_scrub(wait=SCRUB_WAIT):
+            echo("reflect: the deleted text is still in the database file: close the other program "
+                 "(another reflect?) and the next reflect command that saves removes it", err=True)
+
+
+def _confirm(question: str) -> bool:
+    """Ask on stderr and read the answer from stdin; end of input or anything but yes is no."""
+    try:
+        answer = click.confirm(question, default=False, err=True)
+    except click.Abort:
+        answer = False
+        echo("", err=True)
+    else:
+        if not sys.stdin.isatty():
+            echo("", err=True)  # a piped answer is not echoed: end the question's line
+    return answer
 
 
 def _existing_dir(path: Path) -> Path | None:
     return path if path.is_dir() else None
-
-
-def _plain(text: str) -> str:
-    from assistant.textsafe import plain
-
-    return plain(text)
 
 
 def main() -> None:

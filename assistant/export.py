@@ -12,6 +12,7 @@ from typing import Literal, Sequence
 
 from assistant.casebank.model import Bank
 from assistant.fileio import atomic_write_text, ensure_private_dir
+from assistant.outputsafe import clean
 from assistant.reflection.flows import Flow
 from assistant.render import render
 from assistant.store import Store
@@ -21,6 +22,12 @@ Format = Literal["md", "html"]
 
 def render_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank,
                    user_templates: Path | None = None) -> str:
+    """The session's log or record as text that is safe to `cat` (see `outputsafe.clean`)."""
+    return clean(_render_session(store, session_id, fmt, flows, bank, user_templates))
+
+
+def _render_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank,
+                    user_templates: Path | None = None) -> str:
     session = store.get_session(session_id)
     if session is not None and session.kind == "group":
         from assistant.group.record import group_context
@@ -47,9 +54,19 @@ def export_session(store: Store, session_id: str, fmt: Format, flows: Sequence[F
         raise LookupError(f"no session '{session_id}'")
     text = render_session(store, session.id, fmt, flows, bank, user_templates)
     if out is None:
+        _check_writable(logs_dir)
         ensure_private_dir(logs_dir)
         out = default_log_path(logs_dir, session.title, session.id, fmt, session.created_at)
     return atomic_write_text(out, text, mode=0o600)
+
+
+def _check_writable(logs_dir: Path) -> None:
+    """Refuse (as PermissionError, with the reason) a data folder reflect must not write in."""
+    from assistant.datadir import folder_problem
+
+    problem = folder_problem(logs_dir.parent) or folder_problem(logs_dir)
+    if problem:
+        raise PermissionError(problem)
 
 
 def _existing(folder: Path | None) -> Path | None:
@@ -64,8 +81,9 @@ def export_handout(case_id: str, bank: Bank, fmt: Format, *, logs_dir: Path, out
     case = bank.case(case_id)
     if case is None:
         raise LookupError(f"no case '{case_id}' in the bank")
-    text = render(f"handout.{fmt}.j2", handout_context(case, bank), user_dir=_existing(user_templates))
+    text = clean(render(f"handout.{fmt}.j2", handout_context(case, bank), user_dir=_existing(user_templates)))
     if out is None:
+        _check_writable(logs_dir)
         ensure_private_dir(logs_dir)
         out = logs_dir / f"handout-{case.id}.{fmt}"
     return atomic_write_text(out, text, mode=0o600)

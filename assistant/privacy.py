@@ -56,15 +56,18 @@ _LABELS: dict[str, str] = {
     "name-with-place": "name with place",
 }
 
-# When two candidate spans are the same length, the earlier kind here wins.
+# When two candidate spans are the same length, the earlier kind here wins. A kind ending
+# in "?" is the low-confidence form of that kind.
 _PRIORITY: dict[str, int] = {
     "email": 0,
     "pnc-id": 1,
     "phone": 2,
     "nhs-number": 3,
-    "postcode": 4,
-    "date-of-birth": 5,
-    "name-with-place": 6,
+    "nhs-number?": 4,
+    "postcode": 5,
+    "postcode?": 6,
+    "date-of-birth": 7,
+    "name-with-place": 8,
 }
 
 # Tests may pin this so that "is this year recent?" does not drift over time.
@@ -79,6 +82,9 @@ class Finding:
     start: int
     end: int
     text: str
+    #: "high", or "low" for a near miss still worth a warning: an NHS-shaped number whose check
+    #: digit is wrong (a mistyped NHS number is still one), a postcode district on its own.
+    confidence: str = "high"
 
     @property
     def label(self) -> str:
@@ -201,6 +207,18 @@ _POSTCODE_RE = re.compile(
 _ORDINAL_RE = re.compile(r"(?:1st|2nd|3rd|[04-9]th)")
 
 
+# A postcode district alone ("moved to LS6", "the BD8 area") identifies far less, so it is
+# flagged (with low confidence) only in capitals and beside words that say it is a place:
+# "The M1 was closed" and "the A1 pathway" stay quiet.
+_DISTRICT_RE = re.compile(r"(?<![\w/.-])(?P<area>[A-Z]{1,2})[0-9][0-9A-Z]?(?![\w/-]|\.[0-9])")
+_DISTRICT_BEFORE_RE = re.compile(
+    r"(?:\b(?:lives?|living|lived|moved|moving|move|based|resides?|address|postcode|post code|area"
+    r"|estate|flat|house|home|staying|stays|placed|from|in|near|around)\b)(?:[ ]+(?:in|to|at|the|near|around|of|is))*[ ,:]+\Z",
+    re.IGNORECASE,
+)
+_DISTRICT_AFTER_RE = re.compile(r"[ ]+(?:area|postcode|post code|district|estate)\b", re.IGNORECASE)
+
+
 def _find_postcodes(t: str) -> Iterable[_Span]:
     for m in _POSTCODE_RE.finditer(t):
         if m.group("area").upper() not in _POSTCODE_AREAS:
@@ -209,6 +227,11 @@ def _find_postcodes(t: str) -> Iterable[_Span]:
         if _ORDINAL_RE.fullmatch(m.group("inward")):
             continue
         yield "postcode", m.start(), m.end()
+    for m in _DISTRICT_RE.finditer(t):
+        if m.group("area") not in _POSTCODE_AREAS:
+            continue
+        if _DISTRICT_AFTER_RE.match(t, m.end()) or _DISTRICT_BEFORE_RE.search(t, max(0, m.start() - 40), m.start()):
+            yield "postcode?", m.start(), m.end()
 
 
 # ---- phone -----------------------------------------------------------------
@@ -216,7 +239,7 @@ def _find_postcodes(t: str) -> Iterable[_Span]:
 # A run of digit groups that starts like a UK number; validated in Python so
 # that a stray "3" after the number does not spoil the match.
 _PHONE_CAND_RE = re.compile(
-    r"(?:\+ ?44|\(0|0(?<![0-9A-Za-z]0))[0-9()]*(?:[ -]{1,2}\(?[0-9()]+){0,7}"
+    r"(?:\+ ?44|\(0|0(?<![0-9A-Za-z]0))[0-9()]*(?:(?:[ -]{1,2}|\.)\(?[0-9()]+){0,7}"
 )
 _PHONE_GROUP_RE = re.compile(r"\+ ?44|[0-9()]+")
 _NON_DIGIT_RE = re.compile(r"[^0-9]+")
@@ -317,10 +340,21 @@ _NHS_RE = re.compile(
 )
 
 
+_NHS_WORD_RE = re.compile(r"\bNHS\b", re.IGNORECASE)
+
+
 def _find_nhs(t: str) -> Iterable[_Span]:
     for m in _NHS_RE.finditer(t):
         if nhs_number_is_valid(m.group()):
             yield "nhs-number", m.start(), m.end()
+            continue
+        digits = [c for c in m.group() if c.isdigit()]
+        if len(set(digits)) == 1:
+            continue  # 0000000000: a placeholder
+        # A mistyped NHS number is still one: grouped 3-3-4 as NHS numbers are written, or
+        # called one just before, it is worth a (low-confidence) warning.
+        if m.group("s") or _NHS_WORD_RE.search(t, max(0, m.start() - 30), m.start()):
+            yield "nhs-number?", m.start(), m.end()
 
 
 # ---- PNC / CRO --------------------------------------------------------------
@@ -407,6 +441,30 @@ _EVENT_KEY_RE = re.compile(
     r"|until|from|since)(?![a-z])",
     re.IGNORECASE,
 )
+# What happened in a family's history, on a date that is therefore not a birth: "his dad
+# went to prison on 12 May 2016", "mum and dad split up on 3/4/2014", "she died in ...".
+_HISTORY_KEY_RE = re.compile(
+    r"(?<![a-z])(?:prison|jail|gaol|custody|convicted|charged|released|deported|died|death|passed"
+    r"|funeral|killed|murdered|left|moved|split|separated|divorced?|married|wedding|evicted"
+    r"|excluded|expelled|diagnosed|happened|went|came|stopped|lost|fire|crash|accident"
+    r"|attack(?:ed)?|assault(?:ed)?|stabbed|burgled|raided|overdosed?|hospital(?:ised)?"
+    r"|admitted|placed|removed|taken|care|broke|walked|kicked|ran|ago)(?![a-z])",
+    re.IGNORECASE,
+)
+_SENTENCE_END_RE = re.compile(r"[.!?;\n]\s")
+
+
+def _history_event(t: str, s: int, e: int) -> bool:
+    """A word about something that happened sits in the same sentence, just before or after."""
+    before = t[max(0, s - 60):s]
+    cut = list(_SENTENCE_END_RE.finditer(before))
+    if cut:
+        before = before[cut[-1].end():]
+    after = t[e:e + 40]
+    stop = _SENTENCE_END_RE.search(after + " ")
+    if stop:
+        after = after[:stop.start()]
+    return bool(_HISTORY_KEY_RE.search(before) or _HISTORY_KEY_RE.search(after))
 _ANY_DIGIT_RE = re.compile(r"[0-9]")
 
 
@@ -486,7 +544,7 @@ def _find_dates(t: str) -> Iterable[_Span]:
         # cannot be a child's birth) or is plainly an event ("court on ...").
         if not (ref - 110 <= y <= ref - 5):
             continue
-        if _EVENT_KEY_RE.search(t, max(0, s - 30), s):
+        if _EVENT_KEY_RE.search(t, max(0, s - 30), s) or _history_event(t, s, e):
             continue
         yield "date-of-birth", s, e
 
@@ -732,7 +790,8 @@ def find_identifiers(text: str) -> list[Finding]:
     for kind, s, e in chosen:
         if index is not None:
             s, e = index[s], index[e - 1] + 1
-        out.append(Finding(kind=kind, start=s, end=e, text=text[s:e]))
+        confidence = "low" if kind.endswith("?") else "high"
+        out.append(Finding(kind=kind.rstrip("?"), start=s, end=e, text=text[s:e], confidence=confidence))
     return out
 
 
@@ -784,7 +843,8 @@ def describe(findings: Sequence[Finding]) -> str:
     e.g. "Possible identifiers: postcode 'SW1A 1AA', phone '07700 900123'".
     """
     try:
-        items = [f"{f.label} '{_display(f.text)}'" for f in findings or ()]
+        items = [f"{f.label}{' (perhaps)' if f.confidence == 'low' else ''} '{_display(f.text)}'"
+                 for f in findings or ()]
     except Exception:  # pragma: no cover - defensive
         return ""
     if not items:

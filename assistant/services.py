@@ -12,7 +12,6 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from assistant.fileio import ensure_private_dir
 from assistant.paths import Paths
 
 if TYPE_CHECKING:  # imported where first used: the app's first screen needs none of them
@@ -24,18 +23,28 @@ if TYPE_CHECKING:  # imported where first used: the app's first screen needs non
 
 
 class Services:
-    def __init__(self, paths: Paths) -> None:
+    def __init__(self, paths: Paths, *, write: bool = True, strict: bool = False) -> None:
+        """`write=False` opens the store read-only; `strict` raises StoreError rather than fall back.
+
+        The app is not strict: with a read-only, foreign or damaged data folder it keeps
+        running on a read-only store and says why in `store_problem`.
+        """
         self.paths = paths
+        self.write = write
+        self.strict = strict
+        self.store_problem: str = ""
         self.ready = threading.Event()  # set once search is warm (or failed: see `search_error`)
         self.search_error: str = ""
         self._lock = threading.Lock()
 
     @cached_property
     def store(self) -> "Store":
-        from assistant.store import Store
+        from assistant.datadir import open_fallback_store, open_store
 
-        ensure_private_dir(self.paths.data_dir)
-        return Store(self.paths.database)
+        if self.strict or not self.write:
+            return open_store(self.paths, write=self.write)
+        store, self.store_problem = open_fallback_store(self.paths)
+        return store
 
     @cached_property
     def bank(self) -> "Bank":

@@ -9,6 +9,17 @@ Reflections can hold sensitive details about real children, so the database and 
 are owner-only (0600 / 0700), deleted rows are overwritten (``secure_delete``), and deleting a
 session removes every trace of it, including its words in the full-text index.
 
+Another program may hold the write lock for a while (a second reflect, a backup tool): every
+write waits a bounded time (``busy_timeout``), retries once, then raises :class:`StoreBusy`,
+so callers can keep what they were saving and try again. Opening the store never needs the
+write lock once the schema is current, and ``readonly=True`` opens it without ever writing
+(for `sessions list`, `show` and `export`, and for folders that are read-only). A file that is
+not a sound database raises :class:`StoreDamaged` and is never written to.
+
+Text that is deleted or edited away must leave the files, not only the tables: after such a
+change the WAL is checkpointed and truncated. A reader in another process can hold that off;
+then :attr:`Store.scrub_pending` is set and later writes (or :meth:`Store.finish_scrub`) finish it.
+
 Schema changes are named, append-only migrations (``MIGRATIONS``), applied in order and
 recorded in ``_migrations``. Never edit one that has shipped: append a new one.
 
@@ -20,9 +31,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -38,6 +51,10 @@ __all__ = [
     "AmbiguousId",
     "CoverageMark",
     "NotFound",
+    "StoreBusy",
+    "StoreDamaged",
+    "StoreReadOnly",
+    "StoreUnavailable",
     "Pin",
     "Session",
     "Store",
@@ -152,7 +169,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "003_coverage_evidence",
+        # A turn's seq is never reused, even after the last turn is deleted: the session keeps
+        # the highest seq it ever gave out.
+        "003_turn_seq_counter",
+        """
+        ALTER TABLE sessions ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE sessions SET last_seq =
+            (SELECT COALESCE(MAX(seq), 0) FROM turns WHERE turns.session_id = sessions.id);
+        """,
+    ),
+    (
+        "004_coverage_evidence",
         """
         ALTER TABLE coverage ADD COLUMN sentence TEXT NOT NULL DEFAULT '';
         ALTER TABLE coverage ADD COLUMN score REAL;
@@ -162,9 +189,42 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
 ]
 
+#: How long a write waits for another program's lock before one retry (seconds).
+DEFAULT_BUSY_TIMEOUT = 5.0
+
 
 class StoreError(Exception):
     """Base class for problems the store reports to its callers."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be used as asked; the message names the file and what to do."""
+
+
+class StoreDamaged(StoreUnavailable):
+    """The file is not a sound SQLite database (truncated, overwritten, corrupt)."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} is damaged ({detail}); nothing was changed: move it aside (for example "
+            f"rename it to {path.name}.damaged) and reflect starts a new one, or restore it from a backup"
+        )
+
+
+class StoreReadOnly(StoreUnavailable):
+    """The store was opened read-only (by choice, or because its folder cannot be written)."""
+
+
+class StoreBusy(StoreError):
+    """Another program held the write lock for longer than the store waits; try again."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} is busy: another program (perhaps reflect in another window) is writing to it; "
+            "try again in a moment"
+        )
 
 
 class NotFound(StoreError, LookupError):
@@ -329,33 +389,135 @@ class Store:
     """
 
     def __init__(self, path: Path, *, clock: Callable[[], str] | None = None,
-                 new_id: Callable[[], str] | None = None) -> None:
-        """`clock` (ISO-8601 UTC text) and `new_id` can be given for repeatable tests and records."""
+                 new_id: Callable[[], str] | None = None, readonly: bool = False,
+                 readonly_reason: str = "", immutable: bool = False, folder_writable: bool = True,
+                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+        """Open (creating it if needed) the database at `path`.
+
+        `readonly` opens it without writing anything, not even the file (a missing database
+        reads as empty); `readonly_reason` is the message writes then fail with, and
+        `immutable` reads a file in a folder nobody can write (SQLite then needs no -shm), and
+        `folder_writable=False` says the folder must not be written (no -wal/-shm made there).
+        `clock` (ISO-8601 UTC text) and `new_id` can be given for repeatable tests and records.
+        """
         self.path = Path(path)
+        self.readonly = readonly
+        self.readonly_reason = readonly_reason or f"{self.path} was opened read-only"
+        self.busy_timeout = busy_timeout
+        self.scrub_pending = False
         self._clock = clock or _now
         self._new_id = new_id or (lambda: secrets.token_hex(4))
-        ensure_private_dir(self.path.parent)
-        if not self.path.exists():
-            # Create the file owner-only before SQLite opens it, so it is never readable by
-            # others, not even for a moment (SQLite gives -wal/-shm the same mode).
-            self.path.touch(mode=0o600, exist_ok=True)
-        self.path.chmod(0o600)
         self._lock = threading.RLock()
+        self._closed = False
+        if readonly:
+            self._conn = self._connect_readonly(immutable, folder_writable)
+            return
+        try:
+            ensure_private_dir(self.path.parent)
+            if not self.path.exists():
+                # Create the file owner-only before SQLite opens it, so it is never readable by
+                # others, not even for a moment (SQLite gives -wal/-shm the same mode).
+                self.path.touch(mode=0o600, exist_ok=True)
+            st = self.path.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+                self.path.chmod(0o600)
+        except OSError as exc:
+            raise StoreReadOnly(f"{self.path} cannot be written ({exc.strerror or exc}); check that the folder "
+                                "is yours and writable, or use --data-dir with another folder") from exc
+        self._precheck()
         self._conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+            self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout
         )
         self._conn.row_factory = sqlite3.Row
-        self._closed = False
         try:
             self._conn.execute("PRAGMA journal_mode=WAL").fetchone()
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA secure_delete=ON")
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            raise self._translate(exc) from exc
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise StoreDamaged(self.path, str(exc)) from exc
         except BaseException:
             self._conn.close()
             raise
         self._secure_sidecars()
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.exists() and wal.stat().st_size:
+            self.scrub_pending = True  # text a reader held back last time leaves the file now, if it can
+            self._checkpoint(wait=0.0)
+
+    def _connect_readonly(self, immutable: bool, folder_writable: bool) -> sqlite3.Connection:
+        if not self.path.exists():
+            # Nothing saved yet: an empty store in memory answers every read.
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            self._conn = conn
+            self._migrate()
+            return conn
+        self._precheck()
+        try:
+            if folder_writable and not immutable:
+                # An ordinary connection (the store refuses every write through it), so that it
+                # tidies its -wal and -shm on close, as a read-only one cannot.
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                       timeout=self.busy_timeout)
+            else:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                       timeout=self.busy_timeout)
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(f"{self.path}: cannot open ({exc}); check it is yours and readable") from exc
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _precheck(self) -> None:
+        """Refuse a file that is not a sound reflect database, before anything opens it for real.
+
+        The check reads through an immutable, read-only connection: no -wal or -shm is made and
+        nothing can be written, so a damaged file stays exactly as it was. A page-level check
+        (``quick_check``) finds truncation and garbage; a database whose migration records are
+        missing while its tables exist is damaged too, and must never have migration 001 run
+        over it again.
+        """
+        try:
+            if self.path.stat().st_size == 0:
+                return  # a new file, about to be set up
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(f"{self.path}: cannot open ({exc}); check it is yours and readable") from exc
+        try:
+            result = [r[0] for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
+            if result != ["ok"]:
+                raise StoreDamaged(self.path, "; ".join(str(r) for r in result)[:200])
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "_migrations" not in tables:
+                raise StoreDamaged(self.path, "its migration records are missing")
+            if "_migrations" in tables:
+                applied = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+                if "sessions" in tables and MIGRATIONS[0][0] not in applied:
+                    raise StoreDamaged(self.path, "its migration records do not match its tables")
+                if "sessions" not in tables and applied:
+                    raise StoreDamaged(self.path, "its tables are missing")
+        except sqlite3.DatabaseError as exc:
+            raise StoreDamaged(self.path, str(exc)) from exc
+        finally:
+            conn.close()
+
+    def _translate(self, exc: sqlite3.Error) -> StoreError:
+        """The store's own error for what SQLite said: busy, read-only or damaged."""
+        message = str(exc).lower()
+        if "locked" in message or "busy" in message:
+            return StoreBusy(self.path)
+        if "readonly" in message or "read-only" in message:
+            return StoreReadOnly(f"{self.path} cannot be written ({exc}); check that the folder and "
+                                 "file are yours and writable, or use --data-dir with another folder")
+        if isinstance(exc, sqlite3.OperationalError) and ("unable to open" in message or "disk i/o" in message):
+            return StoreUnavailable(f"{self.path}: {exc}; check the folder is yours, readable and writable")
+        return StoreDamaged(self.path, str(exc))
 
     # ------------------------------------------------------------------ plumbing
 
@@ -379,8 +541,22 @@ class Store:
             try:
                 if side.stat().st_mode & 0o077:
                     side.chmod(0o600)
-            except FileNotFoundError:
+            except (FileNotFoundError, PermissionError):
                 pass
+
+    def _begin(self) -> None:
+        """Take the write lock: SQLite waits `busy_timeout`, then one retry, then StoreBusy."""
+        if self.readonly:
+            raise StoreReadOnly(self.readonly_reason)
+        for attempt in (1, 2):
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                error = self._translate(exc)
+                if not isinstance(error, StoreBusy) or attempt == 2:
+                    raise error from exc
+                time.sleep(0.05)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -388,24 +564,50 @@ class Store:
         with self._lock:
             if self._closed:
                 raise StoreError("the store is closed")
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    try:
+                        self._conn.execute("ROLLBACK")
+                    except sqlite3.Error:  # pragma: no cover - the connection is unusable
+                        pass
+                if _environmental(exc):
+                    raise self._translate(exc) from exc
                 raise
-            self._conn.execute("COMMIT")
         self._secure_sidecars()
+        if self.scrub_pending:
+            self._checkpoint(wait=0.0)
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             if self._closed:
                 raise StoreError("the store is closed")
-            return self._conn.execute(sql, params).fetchall()
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                if not _environmental(exc):
+                    raise
+                raise self._translate(exc) from exc
 
     def _migrate(self) -> None:
-        """Apply, in order, every migration not yet recorded in ``_migrations``."""
+        """Apply, in order, every migration not yet recorded in ``_migrations``.
+
+        Checked with a plain read first: a current database is opened without the write lock,
+        so a command that only reads never waits for (or is refused by) another writer.
+        """
         conn = self._conn
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        applied = set()
+        if "_migrations" in tables:
+            applied = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+        if all(name in applied for name, _ in MIGRATIONS):
+            return
+        if self.readonly and self.path.exists():
+            raise StoreReadOnly(f"{self.path} needs an upgrade that a read-only open cannot make; "
+                                "run a reflect command that saves (or the app) once with write access")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS _migrations "
             "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -615,7 +817,7 @@ class Store:
             )
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             self._purge_index(conn)
-        self._checkpoint()
+        self._checkpoint(wait=self.busy_timeout)
         return True
 
     @staticmethod
@@ -624,13 +826,38 @@ class Store:
         # removed words really leave the index (secure_delete then zeroes the old pages).
         conn.execute("INSERT INTO turns_fts (turns_fts) VALUES ('optimize')")
 
-    def _checkpoint(self) -> None:
-        """Copy the WAL into the main file and empty it, so deleted text leaves the WAL too."""
+    def _checkpoint(self, wait: float) -> bool:
+        """Copy the WAL into the main file and empty it, so removed text leaves the WAL too.
+
+        A reader in another process can hold the old pages for a while; this waits up to
+        `wait` seconds for it, and otherwise leaves :attr:`scrub_pending` set. True when done.
+        """
+        deadline = time.monotonic() + wait
         with self._lock:
-            try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            except sqlite3.OperationalError:  # pragma: no cover - another reader holds it
-                pass
+            if self._closed or self.readonly:
+                return False
+            while True:
+                remaining = max(0.0, deadline - time.monotonic())
+                try:
+                    self._conn.execute(f"PRAGMA busy_timeout = {int(min(remaining, 1.0) * 1000)}")
+                    busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                except sqlite3.OperationalError:
+                    busy = 1
+                finally:
+                    self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                if not busy:
+                    self.scrub_pending = False
+                    return True
+                if time.monotonic() >= deadline:
+                    self.scrub_pending = True
+                    return False
+                time.sleep(0.05)
+
+    def finish_scrub(self, wait: float = 0.0) -> bool:
+        """Finish a checkpoint a reader held off (see :attr:`scrub_pending`); True when none is left."""
+        if not self.scrub_pending:
+            return True
+        return self._checkpoint(wait=wait)
 
     # ------------------------------------------------------------------ turns
 
@@ -651,7 +878,10 @@ class Store:
         with self._tx() as conn:
             self._require_session(conn, session_id)
             (seq,) = conn.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
+                "UPDATE sessions SET last_seq = MAX(last_seq,"
+                " (SELECT COALESCE(MAX(seq), 0) FROM turns WHERE session_id = sessions.id)) + 1"
+                " WHERE id = ? RETURNING last_seq",
+                (session_id,),
             ).fetchone()
             cur = conn.execute(
                 "INSERT INTO turns (session_id, seq, role, kind, step, speaker, text, created_at)"
@@ -695,6 +925,7 @@ class Store:
             self._touch(conn, row["session_id"], now)
             self._purge_index(conn)
             row = conn.execute("SELECT * FROM turns WHERE id = ?", (turn_id,)).fetchone()
+        self._checkpoint(wait=min(self.busy_timeout, 1.0))  # the old words must leave the WAL
         return self._turn(row)
 
     def delete_turn(self, turn_id: int) -> bool:
@@ -706,6 +937,7 @@ class Store:
             conn.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
             self._touch(conn, row["session_id"], self._clock())
             self._purge_index(conn)
+        self._checkpoint(wait=min(self.busy_timeout, 1.0))
         return True
 
     # ------------------------------------------------------------------ pins
@@ -964,6 +1196,13 @@ class Store:
             "covered": sorted(self.covered(session.id)),
             "coverage": [asdict(m) for m in self.coverage(session.id)],
         }
+
+
+def _environmental(exc: BaseException) -> bool:
+    """An error about the file or other programs (busy, read-only, I/O, corruption), not our SQL."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "syntax error" not in str(exc) and "no such function" not in str(exc)
+    return type(exc) is sqlite3.DatabaseError
 
 
 def _split_sql(script: str) -> list[str]:

@@ -207,8 +207,13 @@ def test_nhs_check_digit_exhaustive_one_valid_per_prefix():
         assert len(valid) <= 1
 
 
-def test_invalid_nhs_not_flagged_in_text():
-    assert find_identifiers("NHS number 943 476 5918") == []
+def test_invalid_nhs_is_flagged_with_low_confidence():
+    # A mistyped NHS number is still one (issue 13): warned, but marked as less certain.
+    (finding,) = find_identifiers("NHS number 943 476 5918")
+    assert (finding.kind, finding.confidence) == ("nhs-number", "low")
+    assert "perhaps" in describe([finding])
+    (valid,) = find_identifiers("NHS number 943 476 5919")
+    assert valid.confidence == "high"
 
 
 # --------------------------------------------------------------------------

@@ -188,8 +188,12 @@ def test_turns_add_edit_delete(store: Store) -> None:
     assert store.delete_turn(q.id) is True
     assert store.delete_turn(q.id) is False
     assert [t.id for t in store.turns(s.id)] == [a.id, g.id]
-    # A new turn never reuses a sequence number.
-    assert store.add_turn(s.id, "practitioner", "more").seq == 4
+    # A new turn never reuses a sequence number: not after deleting the first turn, and not
+    # after deleting the last one either (the case that used to hand out the same seq again).
+    more = store.add_turn(s.id, "practitioner", "more")
+    assert more.seq == 4
+    assert store.delete_turn(more.id) is True
+    assert store.add_turn(s.id, "practitioner", "and more").seq == 5
     with pytest.raises(ValueError):
         store.add_turn(s.id, "robot", "x")  # type: ignore[arg-type]
     with pytest.raises(NotFound):

@@ -40,6 +40,21 @@ class ReflectApp(App[None]):
         # After the first frame: the warm-up competes for the interpreter, and the person should
         # see the home screen before anything else happens.
         self.call_after_refresh(self.warm_search)
+        self.call_after_refresh(self.check_store)
+        self.set_interval(5.0, self.finish_scrub)
+
+    def check_store(self) -> None:
+        """Say once, plainly, when sessions cannot be saved (a damaged, read-only or foreign folder)."""
+        self.services.store  # opened here, off the first frame
+        if self.services.store_problem:
+            self.notify(f"Sessions cannot be saved: {self.services.store_problem}", title="Read-only",
+                        severity="error", timeout=30, markup=False)
+
+    def finish_scrub(self) -> None:
+        """Finish removing deleted text from the database files once another reader lets go."""
+        store = self.services.__dict__.get("store")
+        if store is not None and store.scrub_pending:
+            store.finish_scrub()
 
     @work(thread=True, exclusive=True, group="embedder")
     def warm_search(self) -> None:

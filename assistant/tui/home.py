@@ -18,16 +18,28 @@ WELCOME = ("Reflect on a piece of your work with a child after supervision. "
            "practice expects, and shows case illustrations like yours as you write.")
 
 
+def can_save(app: App) -> bool:
+    """False (with the reason shown) when the store is read-only: a new session could not be kept."""
+    store = app.services.store  # type: ignore[attr-defined]
+    if store.readonly:
+        app.notify(f"Sessions cannot be saved: {store.readonly_reason}", severity="error", timeout=15,
+                   markup=False)
+        return False
+    return True
+
+
 def start_reflection(app: App) -> None:
     from assistant.tui.start_screen import StartScreen
 
-    app.push_screen(StartScreen())
+    if can_save(app):
+        app.push_screen(StartScreen())
 
 
 def start_group(app: App) -> None:
     from assistant.tui.group_screens import GroupSetupScreen
 
-    app.push_screen(GroupSetupScreen())
+    if can_save(app):
+        app.push_screen(GroupSetupScreen())
 
 
 def open_session(app: App, session_id: str) -> None:
@@ -37,7 +49,7 @@ def open_session(app: App, session_id: str) -> None:
     if session is None:
         app.notify("That session no longer exists.", severity="warning")
         return
-    if session.status != "active":
+    if session.status != "active" or services.store.readonly:
         from assistant.tui.log_screen import LogScreen
 
         app.push_screen(LogScreen(session.id))

@@ -17,6 +17,7 @@ from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, Sta
 from assistant.privacy import describe, find_identifiers, redact
 from assistant.reflection import Conversation, ReflectionError
 from assistant.reflection.reflector import AfterAnswer, Reflector
+from assistant.store import StoreBusy, StoreError
 from assistant.textsafe import plain
 from assistant.tui.widgets import CaseCard, CoverageList, TurnView, text
 
@@ -47,6 +48,7 @@ class ReflectionScreen(Screen[None]):
         self.editing = False
         self.busy = False
         self._acknowledged: str | None = None  # answer text the person chose to send despite identifiers
+        self._save_retry = None  # a timer that sends again the answer a busy store could not take
 
     @property
     def services(self):
@@ -141,11 +143,29 @@ class ReflectionScreen(Screen[None]):
         except ReflectionError as exc:
             self.show_notice(str(exc).capitalize() + ".", warning=True)
             return
+        except StoreBusy:
+            self.keep_until_free()
+            return
+        except StoreError as exc:
+            self.show_notice(f"Not saved: {exc}. Your answer is still here.", warning=True)
+            return
         box.text = ""
         self._acknowledged = None
         self.show_notice("")
         self.add_turn("practitioner", "answer", turn.text)
         self.after_answer(turn.text, turn.id)
+
+    def keep_until_free(self) -> None:
+        """The store is busy: the answer stays in the box, and is sent again until it is saved."""
+        self.show_notice("Not saved yet: another program is writing to your sessions. Your answer stays "
+                         "here and is saved as soon as it is free.", warning=True)
+        if self._save_retry is None:
+            self._save_retry = self.set_timer(1.0, self._retry_save)
+
+    def _retry_save(self) -> None:
+        self._save_retry = None
+        if self.query_one("#answer", TextArea).text.strip():
+            self.action_send()
 
     def action_replace_identifiers(self) -> None:
         box = self.query_one("#answer", TextArea)
@@ -254,6 +274,9 @@ class ReflectionScreen(Screen[None]):
                 result = self.reflector.after_answer(answer, turn_id, widen=self.widen)
             else:  # no search: the conversation still goes on, without probes or cases
                 result = AfterAnswer(self.conversation.advance())
+        except StoreError as exc:  # the answer is saved; the next question waits for the store
+            self.app.call_from_thread(self.store_failed_after, answer, turn_id, exc)
+            return
         finally:
             self.app.call_from_thread(self.set_busy, False)
         self.app.call_from_thread(self.show_after, result)
@@ -263,6 +286,12 @@ class ReflectionScreen(Screen[None]):
         if self.reflector is not None:
             self.reflector.reassess(turn_id, answer)
             self.app.call_from_thread(self.refresh_checklist)
+
+    def store_failed_after(self, answer: str, turn_id: int | None, exc: StoreError) -> None:
+        """Your answer was saved, but the next question could not be: try again in a moment."""
+        self.show_notice(f"Your answer is saved; the next question waits: {exc}", warning=True)
+        if isinstance(exc, StoreBusy):
+            self.set_timer(1.0, lambda: self.after_answer(answer, turn_id))
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy

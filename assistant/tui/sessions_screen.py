@@ -16,13 +16,15 @@ from assistant.tui.widgets import text
 class ConfirmDelete(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("y", "dismiss(True)", "Delete")]
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, logs: int = 0) -> None:
         super().__init__()
         self.label = label
+        self.logs = logs
 
     def compose(self) -> ComposeResult:
+        also = f", including its {self.logs} exported log(s) in logs/," if self.logs else ""
         with Vertical(id="confirm"):
-            yield Static(text(f"Delete “{self.label}” and everything in it? This cannot be undone."))
+            yield Static(text(f"Delete “{self.label}” and everything in it{also}? This cannot be undone."))
             with Horizontal():
                 yield Button("Delete (y)", id="yes", variant="error")
                 yield Button("Keep (Esc)", id="no")
@@ -85,23 +87,39 @@ class SessionsScreen(Screen[None]):
             return
         from assistant.export import export_session
 
+        from assistant.render import RenderError
+        from assistant.store import StoreError
+
         services = self.app.services  # type: ignore[attr-defined]
-        paths = [export_session(services.store, session_id, fmt, services.flows, services.bank,
-                                logs_dir=services.paths.logs_dir, user_templates=services.user_templates)
-                 for fmt in ("md", "html")]
+        try:
+            paths = [export_session(services.store, session_id, fmt, services.flows, services.bank,
+                                    logs_dir=services.paths.logs_dir, user_templates=services.user_templates)
+                     for fmt in ("md", "html")]
+        except (OSError, RenderError, StoreError) as exc:
+            self.notify(f"Could not export: {exc}", severity="error", markup=False)
+            return
         self.query_one("#sessions-status", Static).update(text("Saved: " + ", ".join(str(p) for p in paths)))
 
     def action_delete(self) -> None:
         session_id = self._selected()
         if session_id is None:
             return
+        from assistant.datadir import remove_session_logs, session_logs
+        from assistant.store import StoreError
+
         services = self.app.services  # type: ignore[attr-defined]
         session = services.store.get_session(session_id)
+        logs = session_logs(services.paths.logs_dir, session_id)
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
-                services.store.delete_session(session_id)
-                self.notify("Deleted.")
+                try:
+                    services.store.delete_session(session_id)
+                except StoreError as exc:
+                    self.notify(f"Not deleted: {exc}", severity="error", markup=False)
+                    return
+                removed = remove_session_logs(services.paths.logs_dir, session_id)
+                self.notify(f"Deleted, with {len(removed)} exported log(s)." if removed else "Deleted.")
                 self.reload()
 
-        self.app.push_screen(ConfirmDelete(session.title or session.id if session else session_id), done)
+        self.app.push_screen(ConfirmDelete(session.title or session.id if session else session_id, len(logs)), done)
