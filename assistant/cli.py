@@ -205,9 +205,9 @@ def _index_coverage(paths: Paths, bank: Any, encoder: Any, rebuild: bool) -> Non
     except OSError as exc:
         fail(f"could not write the coverage model to {paths.index_dir} ({exc.strerror or exc})")
     for problem in examples.problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
     state = "trained" if trained else "up to date"
-    click.echo(f"Coverage model {state}: {len(examples.items)} example sentences, {len(model.stages)} stages.")
+    echo(f"Coverage model {state}: {len(examples.items)} example sentences, {len(model.stages)} stages.")
 
 
 # --- coverage ---------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def coverage(ctx: click.Context, text: str | None, stage: str | None, strand: st
         items, problems = coverage_check.read_answers(answers_file, bank.framework)
         if problems:
             for problem in problems:
-                click.echo(problem, err=True)
+                echo(problem, err=True)
             fail(f"{len(problems)} problem(s) in {answers_file}")
     else:
         items = [coverage_check.AnswerItem(strand, stage or "", text or "")]
@@ -257,11 +257,11 @@ def coverage(ctx: click.Context, text: str | None, stage: str | None, strand: st
     except Exception as exc:  # noqa: BLE001 - the model is missing or broken: say so in one line
         fail(f"the coverage check could not start: {exc}")
     if book.note:
-        click.echo(f"reflect: {book.note}", err=True)
+        echo(f"reflect: {book.note}", err=True)
     results = [coverage_check.check(book, item) for item in items]
     if as_json:
         docs = [r.as_json() for r in results]
-        click.echo(json.dumps(docs if answers_file else docs[0], ensure_ascii=False, indent=2))
+        echo(dumps(docs if answers_file else docs[0], indent=2))
         return
     from assistant import report
 
