@@ -428,17 +428,36 @@ def eval_command(ctx: click.Context, qrels: Path, as_json: bool) -> None:
         fail(f"{len(problems)} problem(s) in {qrels}")
     engine = _case_search(paths, bank)
     _ensure_index(engine)
+    from assistant.search.evaluate import by_class
+
     depth = max(20, len(bank.cases))
-    scores = evaluate(judged, lambda q, mode: [h.case.id for h in engine.search(q, k=depth, mode=mode)],
-                      ("lexical", "dense", "hybrid"))
+    ranked: dict[tuple[str, str], list[str]] = {}
+
+    def rank(q: str, mode: str) -> list[str]:
+        if (q, mode) not in ranked:
+            ranked[(q, mode)] = [h.case.id for h in engine.search(q, k=depth, mode=mode)]
+        return ranked[(q, mode)]
+
+    modes = ("lexical", "dense", "hybrid")
+    scores = evaluate(judged, rank, modes)
+    classes = {name: evaluate(group, rank, modes) for name, group in by_class(judged).items()}
+
+    def as_dict(rows):
+        return {s.mode: {"ndcg@5": round(s.ndcg, 4), "recall@5": round(s.recall, 4), "mrr": round(s.mrr, 4)}
+                for s in rows}
+
     if as_json:
-        echo(dumps({"queries": len(judged), "cases": len(bank.cases), "modes": {
-            s.mode: {"ndcg@5": round(s.ndcg, 4), "recall@5": round(s.recall, 4), "mrr": round(s.mrr, 4)}
-            for s in scores}}, indent=2))
+        doc = {"queries": len(judged), "cases": len(bank.cases), "modes": as_dict(scores)}
+        if classes:
+            doc["classes"] = {name: {"queries": len(by_class(judged)[name]), "modes": as_dict(rows)}
+                              for name, rows in classes.items()}
+        echo(dumps(doc, indent=2))
         return
     from assistant import report
 
     report.eval_table(scores, len(judged), len(bank.cases))
+    for name, rows in classes.items():
+        report.eval_table(rows, len(by_class(judged)[name]), len(bank.cases), title=f"class '{name}'")
 
 
 # --- sessions ---------------------------------------------------------------------------

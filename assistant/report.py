@@ -43,9 +43,10 @@ def search_table(query: str, hits: Sequence[Any]) -> None:
     out.print(table)
 
 
-def eval_table(scores: Sequence[Any], queries: int, cases: int) -> None:
+def eval_table(scores: Sequence[Any], queries: int, cases: int, title: str = "") -> None:
     out = console()
-    out.print(f"Retrieval quality: {queries} judged queries, {cases} cases")
+    part = f" ({title})" if title else ""
+    out.print(Text(f"Retrieval quality{part}: {queries} judged queries, {cases} cases"))
     table = Table()
     table.add_column("Mode")
     table.add_column("nDCG@5", justify="right")

@@ -39,7 +39,7 @@ async def test_vague_then_specific_then_clear_and_confirm(tmp_path: Path, case_s
         assert evidence and evidence[:40] in carers, "the sentence that earned the mark is shown"
         assert "seems to show" in str(screen.query_one("#notice").visual)
 
-        await pilot.press("ctrl+l")
+        await pilot.press("f3")
         marks = screen.query_one("#checklist", CoverageList)
         assert marks.has_focus
         target = [e.id for e in conv.checklist()].index("involves-child-and-carers")

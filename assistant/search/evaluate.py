@@ -22,6 +22,7 @@ CUTOFF = 5
 class Judged:
     text: str
     relevant: dict[str, int]
+    kind: str = ""  # the query's class where the file gives one (dilemma, paraphrase, short)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def load_qrels(path: Path, known_ids: set[str]) -> tuple[list[Judged], list[Prob
             else:
                 grades[str(case_id)] = int(grade)
         if grades:
-            judged.append(Judged(item["text"].strip(), grades))
+            judged.append(Judged(item["text"].strip(), grades, str(item.get("class") or "")))
     return judged, problems
 
 
@@ -82,6 +83,15 @@ def recall_at(ranked: Sequence[str], relevant: dict[str, int], k: int = CUTOFF) 
 
 def reciprocal_rank(ranked: Sequence[str], relevant: dict[str, int]) -> float:
     return next((1.0 / (i + 1) for i, cid in enumerate(ranked) if cid in relevant), 0.0)
+
+
+def by_class(judged: Sequence[Judged]) -> dict[str, list[Judged]]:
+    """The queries grouped by class, in first-seen order, when the file names classes."""
+    groups: dict[str, list[Judged]] = {}
+    for q in judged:
+        if q.kind:
+            groups.setdefault(q.kind, []).append(q)
+    return groups
 
 
 def evaluate(judged: Sequence[Judged], rank: Callable[[str, str], list[str]], modes: Sequence[str]) -> list[Scores]:

@@ -35,7 +35,7 @@ class ReflectionScreen(Screen[None]):
         Binding("ctrl+o", "open_case(1)", "Read case 1"),
         Binding("ctrl+t", "pin_case(1)", "Pin case 1"),
         Binding("ctrl+f", "finish", "Finish"),
-        Binding("ctrl+l", "marks", "Checklist"),
+        Binding("f3", "marks", "Checklist"),
         Binding("escape", "leave", "Home"),
     ]
 
@@ -216,7 +216,7 @@ class ReflectionScreen(Screen[None]):
             return
         marks.focus()
         self.show_notice("Checklist: ↑↓ to move, C or Enter confirms a mark, X clears it, "
-                         "Ctrl+L or Escape goes back to your answer.")
+                         "F3 or Escape goes back to your answer.")
 
     @on(CoverageList.Decided)
     def _decided(self, event: CoverageList.Decided) -> None:
@@ -316,7 +316,7 @@ class ReflectionScreen(Screen[None]):
         parts = []
         if result.new:
             shown = "; ".join(labels.get(e.expectation, e.expectation) for e in result.new)
-            parts.append(f"Your answer seems to show: {shown}. Ctrl+L to confirm or clear.")
+            parts.append(f"Your answer seems to show: {shown}. F3 to confirm or clear.")
         if result.nothing_left and result.prompt.kind != "probe" and self.conversation.expectations:
             parts.append("Nothing left to ask about at this stage: every expectation has come up.")
         return " ".join(parts)
