@@ -270,7 +270,7 @@ def test_exported_logs_hold_the_reflection_and_keep_text_literal(store, flows, b
     md = export_session(store, conv.session.id, "md", flows, bank, logs_dir=tmp_path / "logs")
     html = export_session(store, conv.session.id, "html", flows, bank, logs_dir=tmp_path / "logs")
     text = md.read_text(encoding="utf-8")
-    assert "{{ 7*7 }}" in text and "49" not in text
+    assert "[bold]{{ 7*7 }}[/bold]" in text  # kept literally: not run as a template (it would read 49)
     assert case.title in text and "Phone the youth worker" in text and "Supervision time" in text
     page = html.read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
