@@ -18,13 +18,16 @@ from assistant.paths import Paths
 if TYPE_CHECKING:  # imported where first used: the app's first screen needs none of them
     from assistant.casebank.model import Bank, Problem
     from assistant.reflection.flows import Flow
-    from assistant.search import CaseSearch
+    from assistant.search import CaseSearch, Embedder
     from assistant.store import Store
 
 
 class Services:
-    def __init__(self, paths: Paths) -> None:
+    def __init__(self, paths: Paths, embedder: "Embedder | None" = None) -> None:
+        """`embedder` shares a loaded model (a test process, or a command run inside the app)."""
         self.paths = paths
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
         self.ready = threading.Event()  # set once search is warm (or failed: see `search_error`)
         self.search_error: str = ""
         self._lock = threading.Lock()
@@ -58,10 +61,16 @@ class Services:
         return [*self.bank.errors, *self._flows[1]]
 
     @cached_property
+    def embedder(self) -> "Embedder":
+        from assistant.search import Embedder
+
+        return Embedder(index_dir=self.paths.index_dir)
+
+    @cached_property
     def search(self) -> "CaseSearch":
         from assistant.search import CaseSearch
 
-        return CaseSearch(self.bank, self.paths.index_dir)
+        return CaseSearch(self.bank, self.paths.index_dir, self.embedder)
 
     def warm(self) -> None:
         """Load the bank's index and the model; safe to call from a worker thread, once or more."""
@@ -69,6 +78,7 @@ class Services:
             if self.ready.is_set():
                 return
             try:
+                self.embedder.preload()  # the model loads while the bank and the index do
                 if self.bank.cases:
                     self.search.warm()
                 else:
