@@ -46,3 +46,15 @@ def test_casebank_imports_nothing_of_the_project() -> None:
     project = {m for m in loaded if m.startswith("assistant.")}
     assert project <= {"assistant.casebank", "assistant.casebank.load", "assistant.casebank.model",
                        "assistant.casebank.yamlfile"}, project
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["search", "girl going missing, older men", "--json"],
+                                  ["case", "validate", "--checks"]])
+def test_search_and_the_model_checks_run_without_torch(args: list[str]) -> None:
+    """Queries and small batches run on the ONNX copy (`make test` makes it before the suite)."""
+    code = ("import sys\nfrom assistant.cli import cli\n"
+            f"try:\n    cli({args!r}, prog_name='reflect')\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code")
+    loaded = modules_after(code)
+    assert "onnxruntime" in loaded
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
