@@ -46,8 +46,8 @@ HELPER = (
     "print(json.dumps({'kb': kb, 's': t, 'rc': p.returncode, 'err': p.stderr[-300:]}))\n"
 )
 WARMUP = '''
-import asyncio, sys, time
-sys.path.insert(0, "tests")
+import asyncio, os, sys, time
+sys.path[:0] = [os.getcwd(), "tests"]  # the checkout being measured, not the installed one
 from tui_helpers import make_app
 from assistant.tui.home import HomeScreen
 
