@@ -24,6 +24,7 @@ async def set_up(pilot, query: str = "") -> GroupSetupScreen:
     await wait_until(pilot, lambda: isinstance(app.screen, GroupSetupScreen))
     # set directly: these tests are about the session, not typing (the reflection tests type)
     app.screen.query_one("#facilitator", Input).value = "Dee Supervisor"
+    await pilot.click("#participants")  # focus where typing would have left it (the snapshot shows it)
     app.screen.query_one("#participants", Input).value = TEAM
     if query:
         await wait_until(pilot, lambda: app.services.ready.is_set())
