@@ -27,7 +27,7 @@ def varied_texts(bank, n: int = 200) -> list[str]:
 
 @pytest.fixture(scope="module")
 def onnx_encoder():
-    """The torch-free path itself (the Embedder sends batches larger than 64 to sentence-transformers)."""
+    """The torch-free path itself (the Embedder sends index-sized batches to sentence-transformers)."""
     from assistant.search import onnx_copy
     from assistant.search.onnx_model import OnnxEncoder
 

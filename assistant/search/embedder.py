@@ -26,10 +26,11 @@ from assistant.search.torch_model import BATCH_SIZE, SMALL_BATCH, TorchEncoder
 __all__ = ["BATCH_SIZE", "DIMENSIONS", "Embedder", "LARGE_BATCH", "MODEL_NAME", "ModelUnavailable",
            "SMALL_BATCH", "model_id", "model_path"]
 
-# More texts than this at once is an index build: sentence-transformers embedded 200 passages in
-# 5.9 s here against 9.9 s for onnxruntime (benchmarks/bench_cold.py); fewer, and the torch-free
-# path wins by seconds of start-up.
-LARGE_BATCH = 64
+# More text than this at once is an index build: sentence-transformers embedded 200 passages in
+# 5.9 s here against 9.9 s for onnxruntime; less, and the torch-free path wins by seconds of
+# start-up. Measured in characters, not texts: the trainer's checks embed one short query per case
+# (90 of them, ~13,000 characters), an index build ~1,500 passages of ~450 characters.
+LARGE_BATCH = 64 * 450
 
 
 def _say(message: str) -> None:
@@ -41,6 +42,7 @@ class Embedder:
 
     def __init__(self, threads: int | None = None, *, index_dir: Path | None = None,
                  on_fallback: Callable[[str], None] = _say, large_batch: int = LARGE_BATCH) -> None:
+        """`large_batch`: characters in one call above which sentence-transformers does the work."""
         self.id = model_id()
         self._threads = threads or os.cpu_count() or 1
         self._index_dir = Path(index_dir) if index_dir is not None else None
@@ -114,7 +116,7 @@ class Embedder:
         """Embed texts; `progress` hears how many were done after each batch."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        if len(texts) > self._large:
+        if sum(len(t) for t in texts) > self._large:
             return self._torch_encoder().encode(texts, batch_size=batch_size, progress=progress)
         self.load()
         if self._onnx is not None:
