@@ -19,6 +19,7 @@ from assistant.outputsafe import dumps
 from assistant.paths import ENV_CASEBANK, ENV_DATA_DIR, ENV_INDEX_DIR, Paths, resolve_paths
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+SHARED_EMBEDDER = "reflect.embedder"  # ctx.meta key: a loaded model handed in by the caller (tests)
 
 
 class Failure(click.ClickException):
@@ -36,6 +37,16 @@ def fail(message: str) -> NoReturn:
 
 def _paths(ctx: click.Context) -> Paths:
     return ctx.find_object(Paths) or resolve_paths()
+
+
+def _embedder(paths: Paths):
+    """The model handed in by the caller (`cli.main(obj=embedder)`), or a new lazily loaded one."""
+    shared = click.get_current_context().meta.get(SHARED_EMBEDDER)
+    if shared is not None:
+        return shared
+    from assistant.search import Embedder
+
+    return Embedder(index_dir=paths.index_dir)
 
 
 @click.group(cls=SafeGroup, invoke_without_command=True, context_settings=CONTEXT)
@@ -61,6 +72,8 @@ def cli(ctx: click.Context, casebank: Path | None, index_dir: Path | None, data_
       reflect --casebank mybank index
       reflect sessions export 5c80f28c --format html
     """
+    if ctx.obj is not None and hasattr(ctx.obj, "encode"):
+        ctx.meta[SHARED_EMBEDDER] = ctx.obj
     ctx.obj = resolve_paths(casebank, index_dir, data_dir)
     if ctx.invoked_subcommand is None:
         from assistant.tui.app import run_app
@@ -85,10 +98,10 @@ def _load_bank(paths: Paths, *, strict: bool = False):
     return bank
 
 
-def _case_search(paths: Paths, bank: Any):
+def _case_search(paths: Paths, bank: Any, embedder: Any = None):
     from assistant.search import CaseSearch
 
-    return CaseSearch(bank, paths.index_dir)
+    return CaseSearch(bank, paths.index_dir, embedder or _embedder(paths))
 
 
 def _ensure_index(search: Any) -> None:
@@ -125,13 +138,16 @@ def search(ctx: click.Context, text: str | None, queries_file: Path | None, k: i
     if any(not q.strip() for q in queries):
         raise click.UsageError("TEXT is empty: describe the case you are thinking about")
     paths = _paths(ctx)
+    embedder = _embedder(paths)
+    if mode != "lexical":
+        embedder.preload()  # the model loads while the bank, the index and BM25 do
     bank = _load_bank(paths)
     for theme in themes:
         if theme not in bank.themes:
             from assistant.casebank.load import suggest_theme
 
             fail(f"--theme: unknown theme '{theme}'{suggest_theme(theme, bank.themes)}")
-    engine = _case_search(paths, bank)
+    engine = _case_search(paths, bank, embedder)
     _ensure_index(engine)
     results = [(q, engine.search(q, k=k, stage=stage, strand=strand, themes=themes, mode=mode)) for q in queries]
     if as_json:
@@ -174,12 +190,16 @@ def _search_json(query: str, hits: list[Any]) -> dict[str, Any]:
 @click.option("--rebuild", is_flag=True, help="Throw the cache away and embed every passage again.")
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool) -> None:
-    """Bring the embedding cache up to date, re-embedding only what changed."""
+    """Bring the embedding cache up to date, re-embedding only what changed.
+
+    Also makes the ONNX copy of the model that queries run on, if there is none yet.
+    """
     from assistant import report
     from assistant.search import ModelUnavailable
 
     paths = _paths(ctx)
     bank = _load_bank(paths)
+    _ensure_onnx_copy(paths)
     engine = _case_search(paths, bank)
     try:
         stats = report.with_progress("Embedding passages", lambda on_total, step: engine.update_index(
@@ -269,6 +289,18 @@ def coverage(ctx: click.Context, text: str | None, stage: str | None, strand: st
         report.coverage_table(item, result)
 
 
+def _ensure_onnx_copy(paths: Paths) -> None:
+    """Make the ONNX copy of the model when none can be trusted; searches fall back without it."""
+    from assistant.search import ModelUnavailable, onnx_copy
+
+    try:
+        onnx_copy.ensure(paths.index_dir, log=lambda message: echo(f"reflect: {message}", err=True))
+    except ModelUnavailable as exc:
+        fail(str(exc))
+    except OSError as exc:
+        echo(f"reflect: {exc}; searches will use sentence-transformers (slower to start)", err=True)
+
+
 # --- case -------------------------------------------------------------------------------
 
 @cli.group(context_settings=CONTEXT)
@@ -296,6 +328,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], checks: bool, strict: 
     from assistant.trainer import identifier_problems
 
     where = _paths(ctx)
+    if checks or strict:
+        _embedder(where).preload()  # the model loads while the files are checked
     bank = validate_paths(list(paths), where.casebank) if paths else load_bank(where.casebank)
     problems = list(bank.problems) + identifier_problems(bank.cases)
     if checks or strict:
@@ -322,7 +356,7 @@ def _model_checks(where: Paths, bank: Any, named_files: bool) -> list[Any]:
 
     whole = load_bank(where.casebank) if named_files else bank
     try:
-        return model_problems(bank.cases, whole.cases, where.index_dir)
+        return model_problems(bank.cases, whole.cases, where.index_dir, _embedder(where))
     except ModelUnavailable as exc:
         fail(str(exc))
 
@@ -379,9 +413,12 @@ def case_import(ctx: click.Context, file: Path, output: Path | None) -> None:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
         echo(f"reflect: {file} is not UTF-8; read it as Windows-1252: check the accents", err=True)
-    bank = _load_bank(_paths(ctx))
+    paths = _paths(ctx)
+    embedder = _embedder(paths)
+    embedder.preload()  # the model loads while the bank does
+    bank = _load_bank(paths)
     try:
-        result = import_text(text, bank.themes)
+        result = import_text(text, bank.themes, embedder)
     except ModelUnavailable as exc:
         fail(str(exc))
     if not result.found_sections:
@@ -471,7 +508,7 @@ def _services(ctx: click.Context, *, write: bool):
     """The sessions commands' services; `write=False` opens the store read-only (no lock needed)."""
     from assistant.services import Services
 
-    services = Services(_paths(ctx), write=write, strict=True)
+    services = Services(_paths(ctx), embedder=ctx.meta.get(SHARED_EMBEDDER), write=write, strict=True)
     services.store  # opened now, so a damaged or unwritable folder is reported before anything else
     ctx.call_on_close(services.close)  # a closed store leaves no -wal or -shm behind
     return services

@@ -18,18 +18,22 @@ if TYPE_CHECKING:  # imported where first used: the app's first screen needs non
     from assistant.casebank.model import Bank, Problem
     from assistant.reflection.flows import Flow
     from assistant.reflection.coverage_train import CoverageBook
-    from assistant.search import CaseSearch
+    from assistant.search import CaseSearch, Embedder
     from assistant.store import Store
 
 
 class Services:
-    def __init__(self, paths: Paths, *, write: bool = True, strict: bool = False) -> None:
-        """`write=False` opens the store read-only; `strict` raises StoreError rather than fall back.
+    def __init__(self, paths: Paths, embedder: "Embedder | None" = None, *, write: bool = True,
+                 strict: bool = False) -> None:
+        """`embedder` shares a loaded model (a test process, or a command run inside the app);
+        `write=False` opens the store read-only; `strict` raises StoreError rather than fall back.
 
         The app is not strict: with a read-only, foreign or damaged data folder it keeps
         running on a read-only store and says why in `store_problem`.
         """
         self.paths = paths
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
         self.write = write
         self.strict = strict
         self.store_problem: str = ""
@@ -68,10 +72,16 @@ class Services:
         return [*self.bank.errors, *self._flows[1]]
 
     @cached_property
+    def embedder(self) -> "Embedder":
+        from assistant.search import Embedder
+
+        return Embedder(index_dir=self.paths.index_dir)
+
+    @cached_property
     def search(self) -> "CaseSearch":
         from assistant.search import CaseSearch
 
-        return CaseSearch(self.bank, self.paths.index_dir)
+        return CaseSearch(self.bank, self.paths.index_dir, self.embedder)
 
     @cached_property
     def coverage(self) -> "CoverageBook":
@@ -87,6 +97,7 @@ class Services:
             if self.ready.is_set():
                 return
             try:
+                self.embedder.preload()  # the model loads while the bank and the index do
                 if self.bank.cases:
                     self.search.warm()
                     self.coverage

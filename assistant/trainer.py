@@ -291,12 +291,15 @@ def model_problems(checked: Sequence[Case], bank_cases: Sequence[Case], index_di
 
     if not checked:
         return []
-    embedder = embedder or Embedder()
+    embedder = embedder or Embedder(index_dir=index_dir)
     checked_ids = {c.id for c in checked}
     checked_files = {_resolved(c.source) for c in checked}
     pool = [c for c in bank_cases if c.id not in checked_ids and _resolved(c.source) not in checked_files]
     pool += list(checked)
-    index, _ = build(pool, index_dir, embedder, write=False)
+    from assistant.paths import BUNDLED_INDEX
+
+    # a trainer's bank reuses the committed vectors of any bundled case it holds (only read)
+    index, _ = build(pool, index_dir, embedder, write=False, seed_dirs=[BUNDLED_INDEX])
     lines = _Lines()
     problems: list[Problem] = []
     by_id = {c.id: c for c in pool}

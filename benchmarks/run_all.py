@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SCRIPTS = ("bench_startup.py", "bench_memory.py", "bench_privacy.py", "bench_search.py", "bench_index.py",
+SCRIPTS = ("bench_startup.py", "bench_cold.py", "bench_memory.py", "bench_privacy.py", "bench_search.py", "bench_index.py",
            "bench_coverage.py", "bench_app.py")
 
 

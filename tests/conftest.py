@@ -26,10 +26,12 @@ def bank():
 
 @pytest.fixture(scope="session")
 def embedder():
+    """The one model of the test process (the ONNX copy), shared by every test and CLI call."""
     from assistant.search import Embedder
 
     model = Embedder()
     model.load()
+    assert model.backend == "onnx", model.fallback_reason  # `make test` makes the copy first
     return model
 
 
@@ -60,8 +62,9 @@ def small_bank(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def invoke(tmp_path: Path):
-    """The command line in this process (click's runner), with a data folder of its own."""
+def invoke(tmp_path: Path, embedder):
+    """The command line in this process (click's runner), with a data folder of its own and the
+    test process's loaded model handed in (`obj`), so no command loads the model again."""
     from click.testing import CliRunner
 
     from assistant.cli import cli
@@ -69,7 +72,8 @@ def invoke(tmp_path: Path):
     runner = CliRunner()
 
     def call(*args: str):
-        return runner.invoke(cli, ["--data-dir", str(tmp_path / "data"), *args], catch_exceptions=False)
+        return runner.invoke(cli, ["--data-dir", str(tmp_path / "data"), *args], catch_exceptions=False,
+                             obj=embedder)
 
     return call
 

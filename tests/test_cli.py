@@ -100,6 +100,7 @@ def test_eval_with_an_unknown_case_exits_1(invoke, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "unknown case 'no-such-case'" in result.stderr
 
 
+@pytest.mark.slow
 def test_another_bank_gets_its_own_index_folder(small_bank: Path) -> None:
     result = run_reflect("--casebank", str(small_bank), "index")
     assert result.returncode == 0, result.stderr
@@ -108,6 +109,7 @@ def test_another_bank_gets_its_own_index_folder(small_bank: Path) -> None:
     assert "embedded 0 passages" in again.stdout
 
 
+@pytest.mark.slow
 def test_env_var_points_at_another_bank_and_a_broken_file_is_skipped(small_bank: Path, tmp_path: Path) -> None:
     (small_bank / "cases" / "broken.yaml").write_text("id: [oops\n", encoding="utf-8")
     index_dir = tmp_path / "idx"
@@ -119,6 +121,7 @@ def test_env_var_points_at_another_bank_and_a_broken_file_is_skipped(small_bank:
     assert (index_dir / "manifest.json").exists()
 
 
+@pytest.mark.slow
 def test_help_lists_the_commands() -> None:
     result = run_reflect("--help")
     assert result.returncode == 0
@@ -126,12 +129,14 @@ def test_help_lists_the_commands() -> None:
         assert command in result.stdout
 
 
+@pytest.mark.slow
 def test_missing_bank_folder_is_one_line(tmp_path: Path) -> None:
     result = run_reflect("--casebank", str(tmp_path / "nowhere"), "case", "validate")
     assert result.returncode == 1
     assert "case bank folder not found" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_copy_of_bundled_bank_validates(tmp_path: Path) -> None:
     shutil.copytree(BUNDLED, tmp_path / "mine")
     result = run_reflect("--casebank", str(tmp_path / "mine"), "case", "validate")

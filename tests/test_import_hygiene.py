@@ -22,17 +22,20 @@ def modules_after(code: str) -> set[str]:
 
 @pytest.mark.parametrize("module", ["assistant.casebank", "assistant.search", "assistant.store",
                                     "assistant.render", "assistant.privacy", "assistant.cli"])
+@pytest.mark.slow
 def test_domain_modules_do_not_import_textual(module: str) -> None:
     loaded = modules_after(f"import {module}")
     assert "textual" not in loaded
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["assistant.casebank", "assistant.search", "assistant.cli", "assistant.tui.app"])
 def test_importing_never_loads_the_model(module: str) -> None:
     loaded = modules_after(f"import {module}")
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["case", "validate"], ["search", "--help"]])
 def test_help_and_validate_leave_torch_out(args: list[str]) -> None:
     code = ("import sys\nfrom assistant.cli import cli\n"
@@ -41,8 +44,22 @@ def test_help_and_validate_leave_torch_out(args: list[str]) -> None:
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.slow
 def test_casebank_imports_nothing_of_the_project() -> None:
     loaded = modules_after("import assistant.casebank")
     project = {m for m in loaded if m.startswith("assistant.")}
     assert project <= {"assistant.casebank", "assistant.casebank.load", "assistant.casebank.model",
                        "assistant.casebank.yamlfile"}, project
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["search", "girl going missing, older men", "--json"],
+                                  ["case", "validate", "--checks"]])
+@pytest.mark.slow
+def test_search_and_the_model_checks_run_without_torch(args: list[str]) -> None:
+    """Queries and small batches run on the ONNX copy (`make test` makes it before the suite)."""
+    code = ("import sys\nfrom assistant.cli import cli\n"
+            f"try:\n    cli({args!r}, prog_name='reflect')\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code")
+    loaded = modules_after(code)
+    assert "onnxruntime" in loaded
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))

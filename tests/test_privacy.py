@@ -317,6 +317,7 @@ def test_module_source_imports_only_stdlib():
     assert names <= set(sys.stdlib_module_names) | {"__future__"}, names
 
 
+@pytest.mark.slow
 def test_importing_privacy_loads_only_stdlib():
     code = (
         "import sys; before = set(sys.modules); import assistant.privacy; "

@@ -435,6 +435,7 @@ def test_delete_turn_leaves_no_index_trace(db_path: Path) -> None:
 # ---------------------------------------------------------------------------- durability
 
 
+@pytest.mark.slow
 def test_turn_survives_kill_9(db_path: Path) -> None:
     with Store(db_path) as s:
         sid = s.create_session("reflection", title="crash test").id

@@ -335,6 +335,7 @@ def test_the_bundled_bank_passes_both_model_checks(bank, case_search) -> None:
     assert problems == [], [str(p) for p in problems]
 
 
+@pytest.mark.slow
 def test_strict_runs_the_model_checks_and_exits_1(tmp_path: Path) -> None:
     source = BUNDLED / "cases" / "alfie-assessment-bereavement.yaml"
     copy = _copy_case(tmp_path, source, "morgan-assessment-bereavement", _light_edit)
@@ -351,6 +352,7 @@ def test_strict_runs_the_model_checks_and_exits_1(tmp_path: Path) -> None:
 
 # --- a trainer's own bank: index, then search finds the imported case ------------------------
 
+@pytest.mark.slow
 def test_own_bank_indexes_and_finds_an_imported_case(bank, suggester, tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     shutil.copytree(BUNDLED, mine)

@@ -22,13 +22,15 @@ async def set_up(pilot, query: str = "") -> GroupSetupScreen:
     await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
     await pilot.press("g")
     await wait_until(pilot, lambda: isinstance(app.screen, GroupSetupScreen))
-    await pilot.press(*"Dee Supervisor")
-    await pilot.click("#participants")
-    await pilot.press(*TEAM)
+    # set directly: these tests are about the session, not typing (the reflection tests type)
+    app.screen.query_one("#facilitator", Input).value = "Dee Supervisor"
+    await pilot.click("#participants")  # focus where typing would have left it (the snapshot shows it)
+    app.screen.query_one("#participants", Input).value = TEAM
     if query:
         await wait_until(pilot, lambda: app.services.ready.is_set())
         await pilot.click("#case-query")
-        await pilot.press(*query, "enter")
+        app.screen.query_one("#case-query", Input).value = query
+        await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen.query_one("#group-cases", OptionList).option_count <= 8)
     app.screen.query_one("#minutes", Input).value = "5"
     return app.screen  # type: ignore[return-value]

