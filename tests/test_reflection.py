@@ -149,15 +149,23 @@ def test_a_specific_answer_is_suggested_with_its_sentence_and_not_probed(store, 
     assert result.prompt.kind == "probe" and result.prompt.expectation not in result.covered
 
 
-def test_a_cleared_mark_stays_cleared_and_can_be_probed(store, flows, bank, case_search, coverage_book) -> None:
+CARERS = "I sat with Jayden and his nan at home and wrote down how each of them explained the offence."
+
+
+def carers_answered(store, flows, bank, case_search, coverage_book):
+    """An assessment reflection whose first answer shows the child and carer were heard."""
     conv = start(store, flows, bank, "takeaways", "assessment")
     reflector = reflector_for(conv, case_search, coverage_book)
-    answer = "I sat with Jayden and his nan at home and wrote down how each of them explained the offence."
-    turn = conv.answer(answer)
-    reflector.update_coverage(answer, turn.id)
+    turn = conv.answer(CARERS)
+    reflector.update_coverage(CARERS, turn.id)
     assert "involves-child-and-carers" in store.covered(conv.session.id)
+    return conv, reflector, turn
+
+
+def test_a_cleared_mark_stays_cleared_and_can_be_probed(store, flows, bank, case_search, coverage_book) -> None:
+    conv, reflector, turn = carers_answered(store, flows, bank, case_search, coverage_book)
     conv.decide_coverage("involves-child-and-carers", "cleared")
-    reflector.update_coverage(answer, turn.id)  # read again: the person's word stands
+    reflector.update_coverage(CARERS, turn.id)  # read again: the person's word stands
     assert "involves-child-and-carers" not in store.covered(conv.session.id)
     entry = next(e for e in conv.checklist() if e.id == "involves-child-and-carers")
     assert entry.state == "cleared" and not entry.shown
@@ -176,12 +184,7 @@ def test_nothing_left_to_ask_means_no_filler_probe(store, flows, bank, case_sear
 
 
 def test_an_edited_answer_is_read_again(store, flows, bank, case_search, coverage_book) -> None:
-    conv = start(store, flows, bank, "takeaways", "assessment")
-    reflector = reflector_for(conv, case_search, coverage_book)
-    answer = "I sat with Jayden and his nan at home and wrote down how each of them explained the offence."
-    turn = conv.answer(answer)
-    reflector.update_coverage(answer, turn.id)
-    assert "involves-child-and-carers" in store.covered(conv.session.id)
+    conv, reflector, turn = carers_answered(store, flows, bank, case_search, coverage_book)
     edited = conv.edit_last_answer("It was a long week and supervision helped.")
     reflector.reassess(edited.id, edited.text)
     assert store.covered(conv.session.id) == set()
