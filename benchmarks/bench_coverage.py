@@ -86,12 +86,16 @@ Predictor = Callable[[JudgedAnswer], set[str]]
 
 
 def lr_predictor(model: cov.CoverageModel, framework, encoder, threshold: float, cues: bool) -> Predictor:
+    checkers: dict[tuple[str, str], cov.CoverageChecker] = {}  # one per stage: it keeps the vectors it saw
+
     def predict(a: JudgedAnswer) -> set[str]:
-        stage = framework.stage(a.strand, a.stage)
-        checker = cov.CoverageChecker(encoder, stage.expectations, model.stage(a.strand, a.stage), threshold)
-        if not cues:  # the model was trained without cues: feed zeros in their place
-            checker.scores = _no_cue_scores(checker)  # type: ignore[method-assign]
-        return {e.expectation for e in checker.assess(a.text)}
+        key = (a.strand, a.stage)
+        if key not in checkers:
+            stage = framework.stage(*key)
+            checkers[key] = cov.CoverageChecker(encoder, stage.expectations, model.stage(*key), threshold)
+            if not cues:  # the model was trained without cues: feed zeros in their place
+                checkers[key].scores = _no_cue_scores(checkers[key])  # type: ignore[method-assign]
+        return {e.expectation for e in checkers[key].assess(a.text)}
     return predict
 
 
