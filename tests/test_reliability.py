@@ -285,10 +285,13 @@ def test_a_write_waits_for_the_lock_and_retries(tmp_path: Path, monkeypatch) -> 
     sid = seed(data)
     monkeypatch.setenv("REFLECT_BUSY_TIMEOUT", "5")
     holder = Holder(data / "reflect.db")
-    threading.Timer(0.5, holder.release).start()
+    assert holder.holding  # the lock is held when the delete starts
+    timer = threading.Timer(0.5, holder.release)
+    timer.start()
     result = call(data, "sessions", "delete", sid, "--yes")
-    assert result.exit_code == 0, result.stderr
-    assert not holder.holding
+    assert result.exit_code == 0, result.stderr  # it waited for the lock rather than failing
+    timer.join()
+    assert call(data, "sessions", "show", sid).exit_code == 1  # and the delete really happened
 
 
 # ------------------------------------------------------------------ deleted text leaves every file
