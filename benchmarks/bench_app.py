@@ -332,7 +332,6 @@ async def _pilot_run(quick: bool, data_dir: Path) -> dict[str, list[float]]:
     from assistant.privacy import find_identifiers
     from assistant.reflection import Conversation
     from assistant.reflection.reflector import Reflector
-    from assistant.reflection.coverage import sentences
     from assistant.tui.home import HomeScreen
     from assistant.tui.reflection_screen import ReflectionScreen
     from assistant.tui.start_screen import StartScreen
@@ -425,10 +424,7 @@ async def _pilot_run(quick: bool, data_dir: Path) -> dict[str, list[float]]:
                 services.search.search(query, k=3, stage=stage)
                 search_times.append(now() - t0)
                 t0 = now()
-                parts = sentences(answer)
-                if parts:
-                    reflector.coverage.similarities(parts)
-                reflector.coverage.best_matches(screen.conversation.reflection_text())
+                reflector.coverage.assess(answer)
                 services.search.search(query, k=3, stage=stage)
                 full_times.append(now() - t0)
             out["search"].append(median(search_times))
@@ -438,7 +434,8 @@ async def _pilot_run(quick: bool, data_dir: Path) -> dict[str, list[float]]:
                 side = Conversation.start(services.store, screen.conversation.flow, services.bank.framework,
                                           strand=screen.conversation.session.strand,
                                           stage=screen.conversation.session.stage, title="Side")
-                side_reflector = Reflector(side, services.search)
+                side_reflector = Reflector(side, services.search,
+                                           services.coverage.checker(side.session.strand, side.session.stage))
                 turn = side.answer(answers[0])
                 side_reflector.after_answer(turn.text, turn.id)
             t0 = now()
