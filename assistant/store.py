@@ -1134,9 +1134,6 @@ class Store:
         """Ids of the expectations marked as shown (suggested or confirmed, not cleared)."""
         return {m.expectation_id for m in self.coverage(session_id) if m.state != "cleared"}
 
-    def cleared(self, session_id: str) -> set[str]:
-        return {m.expectation_id for m in self.coverage(session_id) if m.state == "cleared"}
-
     # ------------------------------------------------------------------ search and records
 
     def search(self, query: str, limit: int = 20) -> list[tuple[Session, Turn]]:

@@ -14,13 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.casebank.model import Framework, Problem
+from assistant.casebank.load import display_path
 from assistant.casebank.yamlfile import YamlProblem, read_yaml
-
-
-def _where(path: Path) -> str:
-    from assistant.casebank.load import display_path
-
-    return display_path(path)
 
 EXAMPLES_DIR = "coverage"
 NONE_FILE = "none.yaml"
@@ -66,7 +61,7 @@ def load_examples(folder: Path, framework: Framework) -> Examples:
             doc = read_yaml(path)
         except (OSError, YamlProblem) as exc:
             line = getattr(exc, "line", None)
-            out.problems.append(Problem(_where(path), line, "", getattr(exc, "message", str(exc))))
+            out.problems.append(Problem(display_path(path), line, "", getattr(exc, "message", str(exc))))
             continue
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         if path.name == NONE_FILE:
@@ -80,7 +75,7 @@ def load_examples(folder: Path, framework: Framework) -> Examples:
 def _read_none(path: Path, data: Any, line: Any, out: Examples) -> None:
     groups = data.get("none") if isinstance(data, dict) else None
     if not isinstance(groups, dict):
-        out.problems.append(Problem(_where(path), line("none"), "none", "expected a mapping of kinds to lists of sentences"))
+        out.problems.append(Problem(display_path(path), line("none"), "none", "expected a mapping of kinds to lists of sentences"))
         return
     for kind, sentences in groups.items():
         for text in _sentences(path, f"none.{kind}", sentences, line, out):
@@ -89,28 +84,28 @@ def _read_none(path: Path, data: Any, line: Any, out: Examples) -> None:
 
 def _read_strand(path: Path, data: Any, line: Any, framework: Framework, out: Examples) -> None:
     if not isinstance(data, dict):
-        out.problems.append(Problem(_where(path), 1, "", "expected a mapping with strand, stages and pairs"))
+        out.problems.append(Problem(display_path(path), 1, "", "expected a mapping with strand, stages and pairs"))
         return
     strand_id = data.get("strand")
     strand = framework.strand(str(strand_id))
     if strand is None:
-        out.problems.append(Problem(_where(path), line("strand"), "strand", f"unknown strand {strand_id!r}"))
+        out.problems.append(Problem(display_path(path), line("strand"), "strand", f"unknown strand {strand_id!r}"))
         return
     stages = data.get("stages") or {}
     if not isinstance(stages, dict):
-        out.problems.append(Problem(_where(path), line("stages"), "stages", "expected a mapping of stages"))
+        out.problems.append(Problem(display_path(path), line("stages"), "stages", "expected a mapping of stages"))
         stages = {}
     for stage_id, by_expectation in stages.items():
         stage = framework.stage(strand.id, str(stage_id))
         if stage is None or not isinstance(by_expectation, dict):
-            out.problems.append(Problem(_where(path), line(f"stages.{stage_id}"), f"stages.{stage_id}",
+            out.problems.append(Problem(display_path(path), line(f"stages.{stage_id}"), f"stages.{stage_id}",
                                         f"unknown stage {stage_id!r} of strand '{strand.id}'"))
             continue
         known = {e.id for e in stage.expectations}
         for eid, sentences in by_expectation.items():
             where = f"stages.{stage_id}.{eid}"
             if eid not in known:
-                out.problems.append(Problem(_where(path), line(where), where, f"unknown expectation '{eid}'"))
+                out.problems.append(Problem(display_path(path), line(where), where, f"unknown expectation '{eid}'"))
                 continue
             for text in _sentences(path, where, sentences, line, out):
                 out.items.append(Example(text, strand.id, stage.id, (str(eid),)))
@@ -120,23 +115,23 @@ def _read_strand(path: Path, data: Any, line: Any, framework: Framework, out: Ex
         covers = pair.get("covers") if isinstance(pair, dict) else None
         text = pair.get("text") if isinstance(pair, dict) else None
         if stage is None or not isinstance(covers, list) or not isinstance(text, str) or not text.strip():
-            out.problems.append(Problem(_where(path), line(where), where, "expected stage, covers (a list) and text"))
+            out.problems.append(Problem(display_path(path), line(where), where, "expected stage, covers (a list) and text"))
             continue
         unknown = [c for c in covers if c not in {e.id for e in stage.expectations}]
         if unknown:
-            out.problems.append(Problem(_where(path), line(where), f"{where}.covers", f"unknown expectation '{unknown[0]}'"))
+            out.problems.append(Problem(display_path(path), line(where), f"{where}.covers", f"unknown expectation '{unknown[0]}'"))
             continue
         out.items.append(Example(text.strip(), strand.id, stage.id, tuple(str(c) for c in covers)))
 
 
 def _sentences(path: Path, where: str, value: Any, line: Any, out: Examples) -> list[str]:
     if not isinstance(value, list):
-        out.problems.append(Problem(_where(path), line(where), where, "expected a list of sentences"))
+        out.problems.append(Problem(display_path(path), line(where), where, "expected a list of sentences"))
         return []
     texts = []
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            out.problems.append(Problem(_where(path), line(f"{where}[{i}]"), f"{where}[{i}]", "expected a sentence"))
+            out.problems.append(Problem(display_path(path), line(f"{where}[{i}]"), f"{where}[{i}]", "expected a sentence"))
             continue
         texts.append(item.strip())
     return texts

@@ -14,6 +14,7 @@ checking an answer costs one encode and a small matrix product.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -72,6 +73,13 @@ def features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
     return np.hstack([vectors.astype(np.float32), cues])
 
 
+def with_anchors(x: np.ndarray, anchors: np.ndarray | None) -> np.ndarray:
+    """Features followed by each row's cosine to each expectation text (the vector comes first)."""
+    if anchors is None or not len(anchors):
+        return x
+    return np.hstack([x, ANCHOR_SCALE * (x[:, :anchors.shape[1]] @ anchors.T)])
+
+
 @dataclass(frozen=True)
 class Evidence:
     expectation: str
@@ -92,14 +100,8 @@ class StageModel:
     bias: np.ndarray  # (classes,)
     anchors: np.ndarray | None = None  # (expectations, dimensions): the expectation texts' vectors
 
-    def expand(self, x: np.ndarray) -> np.ndarray:
-        if self.anchors is None or not len(self.anchors):
-            return x
-        dims = self.anchors.shape[1]
-        return np.hstack([x, ANCHOR_SCALE * (x[:, :dims] @ self.anchors.T)])
-
     def proba(self, x: np.ndarray) -> np.ndarray:
-        z = self.expand(x) @ self.weights + self.bias
+        z = with_anchors(x, self.anchors) @ self.weights + self.bias
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
@@ -118,8 +120,6 @@ class CoverageModel:
     def save(self, folder: Path) -> None:
         """Weights then metadata, each written atomically (the metadata is the commit point)."""
         from assistant.fileio import atomic_write_bytes
-
-        import io
 
         arrays: dict[str, np.ndarray] = {}
         for (strand, stage), m in self.stages.items():

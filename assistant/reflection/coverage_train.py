@@ -7,6 +7,7 @@ own and no fitting model is trained on first use (slower, and said so).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -15,8 +16,9 @@ import numpy as np
 
 from assistant.casebank.examples import EXAMPLES_DIR, Example, Examples, load_examples
 from assistant.casebank.model import Framework
+from assistant.reflection import coverage
 from assistant.reflection.coverage import (NONE, CoverageChecker, CoverageModel, Encoder, StageModel,
-                                           features)
+                                           features, with_anchors)
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -54,7 +56,7 @@ def fit_stage(x: np.ndarray, labels: Sequence[str], weights: Sequence[float], cl
     """
     from scipy.optimize import minimize
 
-    x = StageModel(list(classes), np.zeros((0, 0)), np.zeros(0), anchors).expand(x).astype(np.float64) * config.scale
+    x = with_anchors(x, anchors).astype(np.float64) * config.scale
     n, d = x.shape
     k = len(classes)
     index = {c: j for j, c in enumerate(classes)}
@@ -87,10 +89,6 @@ def encode_examples(encoder: Encoder, examples: Sequence[Example]) -> np.ndarray
 
 def training_key(examples: Examples, config: TrainConfig = TrainConfig()) -> str:
     """Names what a trained model depends on: the examples, the settings, the threshold, the cues."""
-    import hashlib
-
-    from assistant.reflection import coverage
-
     parts = [examples.digest, repr(config), str(coverage.THRESHOLD), str(coverage.CUE_SCALE),
              str(coverage.ANCHOR_SCALE), *(p.pattern for _, p in coverage.CUES)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()

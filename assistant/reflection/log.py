@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from assistant.casebank.model import STAGE_LABELS, STRAND_LABELS, Bank
 from assistant.reflection.checklist import checklist
 from assistant.reflection.flows import Flow
-from assistant.store import CoverageMark, Store
+from assistant.store import Store
 
 QUESTION_KINDS = {"question", "closing", "actions", "support", "followup"}
 HIDDEN_STEPS = ("status:", "done")
@@ -45,7 +45,7 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
         })
     coverage = [{"id": e.id, "label": e.label, "text": e.text, "state": e.state, "sentence": e.sentence,
                  "covered": e.shown}
-                for e in checklist(stage.expectations if stage else (), _marks(record["coverage"]))]
+                for e in checklist(stage.expectations if stage else (), store.coverage(session_id))]
     support_steps = {f"close:{q.id}" for q in (flow.closing if flow else ()) if q.kind == "support"}
     support = "\n\n".join(t["text"] for t in record["turns"]
                           if t["role"] == "practitioner" and t["kind"] == "answer" and t.get("step") in support_steps)
@@ -61,8 +61,3 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
         "carried_forward": carried,
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-def _marks(rows: Sequence[dict[str, Any]]) -> list[CoverageMark]:
-    return [CoverageMark(r["expectation_id"], r["state"], r.get("sentence") or "", r.get("score"), r.get("turn_id"))
-            for r in rows]

@@ -222,7 +222,8 @@ class ReflectionScreen(Screen[None]):
     def _decided(self, event: CoverageList.Decided) -> None:
         self.conversation.decide_coverage(event.expectation, event.state)
         self.refresh_checklist()
-        label = next((e.label for e in self.conversation.checklist() if e.id == event.expectation), event.expectation)
+        label = next((e.short for e in self.conversation.expectations if e.id == event.expectation),
+                     event.expectation)
         word = "Confirmed" if event.state == "confirmed" else "Cleared"
         self.show_notice(f"{word}: {label}.")
 
@@ -312,7 +313,7 @@ class ReflectionScreen(Screen[None]):
             self.app.push_screen(LogScreen(self.conversation.session.id))
 
     def _coverage_notice(self, result: AfterAnswer) -> str:
-        labels = {e.id: e.label for e in self.conversation.checklist()}
+        labels = {e.id: e.short for e in self.conversation.expectations}
         parts = []
         if result.new:
             shown = "; ".join(labels.get(e.expectation, e.expectation) for e in result.new)
