@@ -1,9 +1,9 @@
 """Labelled example sentences that teach the coverage check what each expectation looks like.
 
 They live beside the framework as data (`casebank/coverage/*.yaml`) so that trainers can add
-to them: one file per strand maps each stage's expectation ids to sentences that show that
-practice, and `none.yaml` holds sentences that show none (vague, process, feelings, mentions,
-negations, wishes), shared by every strand.
+to them: a strand file (any name, `strand:` inside; several may share a strand) maps each stage's
+expectation ids to sentences that show that practice, and files named `none*.yaml` hold sentences
+that show none (vague, process, feelings, mentions, negations, wishes), shared by every strand.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from assistant.casebank.load import display_path
 from assistant.casebank.yamlfile import YamlProblem, read_yaml
 
 EXAMPLES_DIR = "coverage"
-NONE_FILE = "none.yaml"
+NONE_PREFIX = "none"  # none.yaml, none-more.yaml, ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def load_examples(folder: Path, framework: Framework) -> Examples:
             out.problems.append(Problem(display_path(path), line, "", getattr(exc, "message", str(exc))))
             continue
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        if path.name == NONE_FILE:
+        if path.stem.startswith(NONE_PREFIX):
             _read_none(path, doc.data, doc.line, out)
         else:
             _read_strand(path, doc.data, doc.line, framework, out)
