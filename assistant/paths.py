@@ -10,10 +10,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CASEBANK = PROJECT_ROOT / "casebank"
-BUNDLED_INDEX = PROJECT_ROOT / "embeddings"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+from assistant.resources import folder
+
+BUNDLED_CASEBANK = folder("casebank")
+BUNDLED_INDEX = folder("embeddings")
+PROMPTS_DIR = folder("prompts")
 
 ENV_CASEBANK = "REFLECT_CASEBANK"
 ENV_INDEX_DIR = "REFLECT_INDEX_DIR"

@@ -49,9 +49,11 @@ from jinja2.nodes import EvalContext
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from assistant.resources import folder
+
 __all__ = ["BUNDLED_TEMPLATES", "RenderError", "environment", "render", "render_log"]
 
-BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "prompts" / "templates"
+BUNDLED_TEMPLATES = folder("prompts") / "templates"
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant.fileio import atomic_write_bytes, atomic_write_text, ensure_private_dir
+from assistant.reflection.log import session_record
 from assistant.store import (
     MIGRATIONS,
     AmbiguousId,
@@ -361,7 +362,7 @@ def test_session_record(store: Store) -> None:
     store.resolve_action(old.id, "done", "Finished", s.id)
     store.mark_covered(s.id, "voice", a.id)
     store.mark_covered(s.id, "analysis")
-    record = store.session_record(s.id)
+    record = session_record(store, s.id)
     assert record["session"]["id"] == s.id and record["session"]["title"] == "Review"
     assert record["session"]["duration_minutes"] == 0
     assert [t["id"] for t in record["turns"]] == [q.id, a.id]
@@ -373,7 +374,7 @@ def test_session_record(store: Store) -> None:
 
     json.dumps(record)  # plain data all the way down
     with pytest.raises(NotFound):
-        store.session_record("nope")
+        session_record(store, "nope")
 
 
 def test_duration_minutes(store: Store) -> None:
@@ -383,7 +384,7 @@ def test_duration_minutes(store: Store) -> None:
         " finished_at = '2026-11-23T14:35:20+00:00' WHERE id = ?",
         (s.id,),
     )
-    assert store.session_record(s.id)["session"]["duration_minutes"] == 35
+    assert session_record(store, s.id)["session"]["duration_minutes"] == 35
 
 
 def test_delete_session_removes_everything(db_path: Path) -> None:

@@ -27,8 +27,9 @@ from assistant.casebank.model import (
     Theme,
 )
 from assistant.casebank.yamlfile import Doc, YamlProblem, read_yaml
+from assistant.resources import folder
 
-BUNDLED_CASEBANK = Path(__file__).resolve().parent.parent.parent / "casebank"
+BUNDLED_CASEBANK = folder("casebank")
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 CASE_KEYS = (

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any, Sequence
 
 from assistant.casebank.model import STAGE_LABELS, STRAND_LABELS, Bank
 from assistant.reflection.checklist import checklist
 from assistant.reflection.flows import Flow
-from assistant.store import Store
+from assistant.store import Action, NotFound, Store
 
 QUESTION_KINDS = {"question", "closing", "actions", "support", "followup"}
 HIDDEN_STEPS = ("status:", "done")
 
 
 def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank) -> dict[str, Any]:
-    record = store.session_record(session_id)
+    record = session_record(store, session_id)
     session = record["session"]
     flow = next((f for f in flows if f.id == session["flow"]), None)
     stage = bank.framework.stage(session["strand"], session["stage"])
@@ -60,4 +61,46 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
         "support": support,
         "carried_forward": carried,
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _minutes_between(start: str | None, end: str | None) -> int:
+    if not start or not end:
+        return 0
+    try:
+        delta = dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)
+    except ValueError:
+        return 0
+    return max(0, round(delta.total_seconds() / 60))
+
+
+def session_record(store: Store, session_id: str) -> dict[str, Any]:
+    """Everything about a session as plain dicts and lists, the raw material of its log.
+
+    Keys: ``session`` (its fields, ``state``, ``meta`` and ``duration_minutes``: from
+    start to finish, or to the last turn while unfinished), ``turns``, ``pins``,
+    ``actions``, ``followed_up`` (earlier actions followed up in it) and ``covered``
+    (sorted expectation ids).
+    """
+    session = store.get_session(session_id)
+    if session is None:
+        raise NotFound(f"no session with id '{session_id}'")
+    turns = store.turns(session.id)
+    end = session.finished_at or (turns[-1].created_at if turns else None)
+    info = asdict(session)
+    info["duration_minutes"] = _minutes_between(session.created_at, end)
+
+    def action_dict(a: Action) -> dict[str, Any]:
+        d = asdict(a)
+        d["due"] = a.due.isoformat() if a.due else None
+        return d
+
+    return {
+        "session": info,
+        "turns": [asdict(t) for t in turns],
+        "pins": [asdict(p) for p in store.pins(session.id)],
+        "actions": [action_dict(a) for a in store.actions(session.id)],
+        "followed_up": [action_dict(a) for a in store.followed_up(session.id)],
+        "covered": sorted(store.covered(session.id)),
+        "coverage": [asdict(m) for m in store.coverage(session.id)],
     }
