@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.export import export_handout, export_session
+from assistant.services.export import export_handout, export_session
 from assistant.group import Countdown, GroupError, GroupSession, PeopleError, clock_text, parse_participants
 from assistant.group.people import parse_line
 from assistant.reflection import load_flows

@@ -10,7 +10,7 @@ import yaml
 
 from assistant.reflection import Conversation, ReflectionError, load_flows
 from assistant.reflection.actions import parse_actions, parse_status
-from assistant.export import export_session
+from assistant.services.export import export_session
 from assistant.reflection.log import log_context
 from assistant.reflection.reflector import Reflector
 from assistant.store import Store

@@ -99,7 +99,7 @@ def test_no_escape_byte_from_data_reaches_any_output(tmp_path: Path) -> None:
 
 def test_handout_export_is_clean(tmp_path: Path, small_bank: Path) -> None:
     from assistant.casebank import load_bank
-    from assistant.export import export_handout
+    from assistant.services.export import export_handout
 
     case = small_bank / "cases" / sorted(os.listdir(small_bank / "cases"))[0]
     lines = case.read_text("utf-8").splitlines()
@@ -169,7 +169,7 @@ def test_ordinary_yaml_still_reads(bank) -> None:
 EXPORTER = r"""
 import sys
 from pathlib import Path
-from assistant.export import export_session
+from assistant.services.export import export_session
 from assistant.casebank import load_bank
 from assistant.reflection.flows import load_flows
 from assistant.store import Store

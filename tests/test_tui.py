@@ -192,6 +192,7 @@ async def test_skip_edit_and_resume_from_the_home_screen(tmp_path: Path, case_se
     async with app.run_test(size=(140, 45)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         options = app.screen.query_one("#resume", OptionList)
+        await wait_until(pilot, lambda: options.option_count > 0, what="the unfinished session listed")
         assert options.option_count == 1 and "Resumable" in str(options.get_option_at_index(0).prompt)
         options.focus()
         await pilot.press("enter")

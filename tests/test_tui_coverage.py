@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.export import export_session
+from assistant.services.export import export_session
 from assistant.tui.widgets import CoverageList
 
 from test_tui import FAMILY, send, start_reflection, transcript
@@ -68,3 +68,16 @@ async def test_vague_then_specific_then_clear_and_confirm(tmp_path: Path, case_s
         assert labels["involves-child-and-carers"] in not_discussed and "cleared" in not_discussed
         assert labels["involves-child-and-carers"] not in confirmed + suggested
         assert "Follow-up" in transcript(app)
+
+
+async def test_an_answer_sent_while_the_model_warms_keeps_its_coverage(tmp_path: Path, embedder) -> None:
+    """The reflector is built once, by whichever job needs it first: an answer sent before the
+    engine is ready waits for it instead of going on without coverage."""
+    app = make_app(tmp_path / "data")
+    app.services.__dict__["embedder"] = embedder  # the model is shared; the index and checker are not warm
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await start_reflection(pilot)
+        await send(pilot, FAMILY)
+        conv = screen.conversation
+        assert "involves-child-and-carers" in app.services.store.covered(conv.session.id)
+        assert any(line.startswith("◐") for line in checklist_lines(screen))

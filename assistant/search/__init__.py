@@ -14,10 +14,11 @@ from assistant.casebank.model import Bank
 from assistant.paths import BUNDLED_INDEX
 from assistant.search import onnx_copy
 from assistant.search.embedder import Embedder, ModelUnavailable
-from assistant.search.engine import MODES, Filters, Hit, Mode, Searcher
+from assistant.search.engine import MODES, Hit, Mode, Searcher
+from assistant.search.filters import AGE_BANDS, Filters, listing
 from assistant.search.index import Index, IndexStats, build, is_current
 
-__all__ = ["CaseSearch", "Embedder", "onnx_copy", "Filters", "Hit", "IndexStats", "MODES", "ModelUnavailable", "Mode"]
+__all__ = ["AGE_BANDS", "CaseSearch", "Embedder", "onnx_copy", "Filters", "listing", "Hit", "IndexStats", "MODES", "ModelUnavailable", "Mode"]
 
 
 class CaseSearch:
@@ -61,8 +62,9 @@ class CaseSearch:
         self.embedder.encode_one("warm up")
 
     def search(self, query: str, *, k: int = 5, stage: str | None = None, strand: str | None = None,
-               themes: Iterable[str] = (), mode: Mode = "hybrid") -> list[Hit]:
-        filters = Filters(stage=stage, strand=strand, themes=tuple(themes))
+               themes: Iterable[str] = (), mode: Mode = "hybrid", filters: Filters | None = None) -> list[Hit]:
+        """The k best cases; `filters` (or the stage, strand and themes) restrict the candidates first."""
+        filters = filters or Filters(stage=stage, strand=strand, themes=tuple(themes))
         searcher = self.searcher
         vector = self.embedder.encode_one(query) if mode != "lexical" else None
         return searcher.search(query, vector, k=k, filters=filters, mode=mode)

@@ -17,6 +17,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from assistant.casebank.model import Case
+from assistant.search.filters import Filters
 from assistant.search.index import Index
 from assistant.search.lexical import Lexical
 
@@ -35,18 +36,6 @@ class Hit:
     section: str
     dense: float = 0.0
     lexical: float = 0.0
-
-
-@dataclass(frozen=True)
-class Filters:
-    stage: str | None = None
-    strand: str | None = None
-    themes: tuple[str, ...] = ()
-
-    def allows(self, case: Case) -> bool:
-        return ((self.stage is None or case.stage == self.stage)
-                and (self.strand is None or case.strand == self.strand)
-                and all(t in case.themes for t in self.themes))
 
 
 class Searcher:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -11,14 +11,14 @@ from textual.widgets import Footer, Header, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from assistant.casebank.model import STAGE_LABELS, STAGES, STRAND_LABELS, STRANDS, Case
+from assistant.search.filters import AGE_BANDS, Filters, listing
 from assistant.textsafe import one_line
+from assistant.tui import messages
+from assistant.tui.jobs import Jobs, failure_line, job
 from assistant.tui.widgets import text
 
 
-AGE_BANDS = {"10-12": (10, 12), "13-14": (13, 14), "15-16": (15, 16), "17-18": (17, 18)}
-
-
-class BrowseScreen(Screen[None]):
+class BrowseScreen(Jobs, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("slash", "focus_search", "Search")]
 
     def compose(self) -> ComposeResult:
@@ -41,43 +41,36 @@ class BrowseScreen(Screen[None]):
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
 
-    def filters(self) -> dict[str, str | None]:
+    def filters(self) -> Filters:
         values = {}
         for name in ("stage", "strand", "theme", "age"):
             value = self.query_one(f"#{name}-filter", Select).value
             values[name] = None if value is Select.NULL else str(value)
-        return values
-
-    def keep(self, case: Case, f: dict[str, str | None]) -> bool:
-        low, high = AGE_BANDS.get(f["age"] or "", (0, 99))
-        return ((f["stage"] is None or case.stage == f["stage"]) and (f["strand"] is None or case.strand == f["strand"])
-                and (f["theme"] is None or f["theme"] in case.themes) and low <= case.child.age <= high)
+        return Filters(stage=values["stage"], strand=values["strand"],
+                       themes=(values["theme"],) if values["theme"] else (), age_band=values["age"])
 
     @on(Select.Changed)
     @on(Input.Submitted, "#query")
     def refresh_list(self) -> None:
         query = self.query_one("#query", Input).value.strip()
-        f = self.filters()
         if query:
-            self.search(query, f)
+            services = self.app.services  # type: ignore[attr-defined]
+            if services.search_error or not services.ready.is_set():
+                self.query_one("#browse-status", Static).update("Searching by words while the model loads…")
+            self.search(query, self.filters())
         else:
-            bank = self.app.services.bank  # type: ignore[attr-defined]
-            cases = [c for c in bank.cases if self.keep(c, f)]
-            self.show_cases([(c, "") for c in sorted(cases, key=lambda c: (STAGES.index(c.stage), c.title))],
-                            f"{len(cases)} cases")
+            cases = listing(self.app.services.bank.cases, self.filters())  # type: ignore[attr-defined]
+            self.show_cases([(c, "") for c in cases], f"{len(cases)} cases")
 
-    @work(thread=True, exclusive=True, group="browse")
-    def search(self, query: str, f: dict[str, str | None]) -> None:
+    @job("browse")
+    def search(self, query: str, filters: Filters) -> list[tuple[Case, str]]:
         services = self.app.services  # type: ignore[attr-defined]
         mode = "hybrid" if services.search_ready else "lexical"
-        if services.search_error or not services.ready.is_set():
-            self.app.call_from_thread(self.query_one("#browse-status", Static).update,
-                                      "Searching by words while the model loads…")
-        hits = services.search.search(query, k=len(services.bank.cases), stage=f["stage"], strand=f["strand"],
-                                      themes=[f["theme"]] if f["theme"] else [], mode=mode)
-        hits = [h for h in hits if self.keep(h.case, f)][:10]
-        self.app.call_from_thread(self.show_cases, [(h.case, h.snippet) for h in hits],
-                                  f"Best {len(hits)} matches for your description")
+        hits = services.search.search(query, k=10, filters=filters, mode=mode)
+        return [(h.case, h.snippet) for h in hits]
+
+    def search_done(self, cases: list[tuple[Case, str]]) -> None:
+        self.show_cases(cases, f"Best {len(cases)} matches for your description")
 
     def show_cases(self, cases: list[tuple[Case, str]], status: str) -> None:
         options = self.query_one("#case-options", OptionList)
@@ -97,8 +90,8 @@ class BrowseScreen(Screen[None]):
             self.query_one("#browse-status", Static).update("Checking the case…")
             self.check_and_open(case)
 
-    @work(thread=True, exclusive=True, group="browse-open")
-    def check_and_open(self, case: Case) -> None:
+    @job("browse-open")
+    def check_and_open(self, case: Case) -> tuple[Case, list[str]]:
         """The trainer's checks for one case: identifiers always; near duplicates and findability
         once the model is warm."""
         from assistant.trainer import identifier_problems, model_problems
@@ -108,11 +101,12 @@ class BrowseScreen(Screen[None]):
         problems += identifier_problems([case])
         if services.search_ready:
             problems += model_problems([case], services.bank.cases, services.paths.index_dir, services.search.embedder)
-        warnings = [f"{p.field}: {p.message}" if p.field else p.message for p in problems]
-        self.app.call_from_thread(self.show_case, case, warnings)
+        return case, [f"{p.field}: {p.message}" if p.field else p.message for p in problems]
 
-    def show_case(self, case: Case, warnings: list[str]) -> None:
-        from assistant.tui.case_screen import CaseScreen
-
+    def check_and_open_done(self, result: tuple[Case, list[str]]) -> None:
+        case, warnings = result
         self.query_one("#browse-status", Static).update("")
-        self.app.push_screen(CaseScreen(case, warnings=warnings))
+        self.post_message(messages.ShowCase(case, warnings))
+
+    def check_and_open_failed(self, error: BaseException | None) -> None:
+        self.query_one("#browse-status", Static).update(text(failure_line("Checking the case", error)))

@@ -5,7 +5,7 @@ Every entry goes straight to the store through `GroupSession`; these screens onl
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,11 +18,13 @@ from assistant.casebank.model import STAGE_LABELS, STAGES
 from assistant.group import GroupError, GroupSession, PeopleError, clock_text, parse_participants
 from assistant.group.people import Participant
 from assistant.textsafe import one_line
-from assistant.tui.case_screen import case_text
-from assistant.tui.widgets import text
+from assistant.search.filters import Filters, listing
+from assistant.tui import messages
+from assistant.tui.jobs import Jobs, job
+from assistant.tui.widgets import case_text, text
 
 
-class GroupSetupScreen(Screen[None]):
+class GroupSetupScreen(Jobs, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+j", "begin", "Begin", priority=True),
                 Binding("ctrl+h", "handout", "Handout")]
 
@@ -69,16 +71,22 @@ class GroupSetupScreen(Screen[None]):
         if query:
             self.search(query, stage, theme)
             return
-        bank = self.app.services.bank  # type: ignore[attr-defined]
-        cases = [c for c in bank.cases if (stage is None or c.stage == stage) and (theme is None or theme in c.themes)]
-        self.show([(c, "") for c in sorted(cases, key=lambda c: (STAGES.index(c.stage), c.title))])
+        cases = listing(self.app.services.bank.cases, self._filters(stage, theme))  # type: ignore[attr-defined]
+        self.show([(c, "") for c in cases])
 
-    @work(thread=True, exclusive=True, group="group-search")
-    def search(self, query: str, stage: str | None, theme: str | None) -> None:
+    @staticmethod
+    def _filters(stage: str | None, theme: str | None) -> Filters:
+        return Filters(stage=stage, themes=(theme,) if theme else ())
+
+    @job("group-search")
+    def search(self, query: str, stage: str | None, theme: str | None) -> list:
         services = self.app.services  # type: ignore[attr-defined]
         mode = "hybrid" if services.search_ready else "lexical"
-        hits = services.search.search(query, k=8, stage=stage, themes=[theme] if theme else [], mode=mode)
-        self.app.call_from_thread(self.show, [(h.case, h.snippet) for h in hits])
+        hits = services.search.search(query, k=8, filters=self._filters(stage, theme), mode=mode)
+        return [(h.case, h.snippet) for h in hits]
+
+    def search_done(self, cases: list) -> None:
+        self.show(cases)
 
     def show(self, cases: list) -> None:
         options = self.query_one("#group-cases", OptionList)
@@ -131,17 +139,15 @@ class GroupSetupScreen(Screen[None]):
 
     @on(Button.Pressed, "#handout")
     def action_handout(self) -> None:
-        from assistant.export import export_handout
-
         case = self.chosen_case()
         if case is None:
             self.status("Choose a case first.")
             return
-        services = self.app.services  # type: ignore[attr-defined]
-        paths = [export_handout(case.id, services.bank, fmt, logs_dir=services.paths.logs_dir,
-                                user_templates=services.user_templates if services.user_templates.is_dir() else None)
-                 for fmt in ("md", "html")]
-        self.status("Handout saved: " + ", ".join(str(p) for p in paths))
+        exported = self.app.services.export_handout(case.id)  # type: ignore[attr-defined]
+        if exported.error:
+            self.status(exported.error)
+            return
+        self.status("Handout saved: " + ", ".join(str(p) for p in exported.paths))
 
 
 class PresentScreen(Screen[None]):
@@ -428,7 +434,5 @@ class GroupCloseScreen(Screen[None]):
 
     @on(Button.Pressed, "#finish")
     def action_finish(self) -> None:
-        from assistant.tui.log_screen import LogScreen
-
         self.group.finish()
-        self.app.switch_screen(LogScreen(self.group.session.id))
+        self.post_message(messages.SessionFinished(self.group.session.id))

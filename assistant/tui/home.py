@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -11,86 +11,12 @@ from textual.widgets import Button, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.textsafe import one_line
+from assistant.tui import messages
 from assistant.tui.widgets import text
 
 WELCOME = ("Reflect on a piece of your work with a child after supervision. "
            "reflect asks the take-away questions for your stage of work, follows up on what good "
            "practice expects, and shows case illustrations like yours as you write.")
-
-
-def can_save(app: App) -> bool:
-    """False (with the reason shown) when the store is read-only: a new session could not be kept."""
-    store = app.services.store  # type: ignore[attr-defined]
-    if store.readonly:
-        app.notify(f"Sessions cannot be saved: {store.readonly_reason}", severity="error", timeout=15,
-                   markup=False)
-        return False
-    return True
-
-
-def start_reflection(app: App) -> None:
-    from assistant.tui.start_screen import StartScreen
-
-    if can_save(app):
-        app.push_screen(StartScreen())
-
-
-def start_group(app: App) -> None:
-    from assistant.tui.group_screens import GroupSetupScreen
-
-    if can_save(app):
-        app.push_screen(GroupSetupScreen())
-
-
-def open_session(app: App, session_id: str) -> None:
-    """Carry on an unfinished session where it stopped, or show a finished one's record."""
-    services = app.services  # type: ignore[attr-defined]
-    session = services.store.get_session(session_id)
-    if session is None:
-        app.notify("That session no longer exists.", severity="warning")
-        return
-    if session.status != "active" or services.store.readonly:
-        from assistant.tui.log_screen import LogScreen
-
-        app.push_screen(LogScreen(session.id))
-        return
-    if session.kind == "group":
-        from assistant.group import GroupError, GroupSession
-        from assistant.tui import group_screens
-
-        try:
-            group = GroupSession.resume(services.store, session.id, services.bank, app.clock)  # type: ignore[attr-defined]
-        except GroupError as exc:
-            app.notify(str(exc), severity="error", markup=False)
-            return
-        if group.case_missing:
-            app.notify("The case of this session is no longer in the case bank; everything recorded is kept.",
-                       severity="warning", markup=False)
-        screen = {"present": group_screens.PresentScreen, "questions": group_screens.QuestionScreen}.get(
-            group.phase, group_screens.GroupCloseScreen)
-        app.push_screen(screen(group))
-        return
-    from assistant.reflection import Conversation, ReflectionError
-    from assistant.tui.reflection_screen import ReflectionScreen
-
-    try:
-        conversation = Conversation.resume(services.store, session.id, services.flows, services.bank.framework)
-    except ReflectionError as exc:
-        app.notify(str(exc), severity="error", markup=False)
-        return
-    app.push_screen(ReflectionScreen(conversation))
-
-
-def open_sessions(app: App) -> None:
-    from assistant.tui.sessions_screen import SessionsScreen
-
-    app.push_screen(SessionsScreen())
-
-
-def open_browser(app: App) -> None:
-    from assistant.tui.browse_screen import BrowseScreen
-
-    app.push_screen(BrowseScreen())
 
 
 class HomeScreen(Screen[None]):
@@ -144,14 +70,14 @@ class HomeScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#resume")
     def resume(self, event: OptionList.OptionSelected) -> None:
-        open_session(self.app, str(event.option.id))
+        self.post_message(messages.OpenSession(str(event.option.id)))
 
     def action_resume_latest(self) -> None:
         active = self.app.services.store.list_sessions(status="active")  # type: ignore[attr-defined]
         if not active:
             self.notify("There is no unfinished session to carry on.")
             return
-        open_session(self.app, active[0].id)
+        self.post_message(messages.OpenSession(active[0].id))
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
@@ -162,13 +88,13 @@ class HomeScreen(Screen[None]):
             actions[event.button.id]()
 
     def action_new(self) -> None:
-        start_reflection(self.app)
+        self.post_message(messages.NewReflection())
 
     def action_group(self) -> None:
-        start_group(self.app)
+        self.post_message(messages.NewGroupSession())
 
     def action_past(self) -> None:
-        open_sessions(self.app)
+        self.post_message(messages.ShowSessions())
 
     def action_browse(self) -> None:
-        open_browser(self.app)
+        self.post_message(messages.ShowBrowser())

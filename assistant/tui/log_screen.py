@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Markdown, Static
 
 from assistant.textsafe import plain
+from assistant.tui import messages
 from assistant.tui.widgets import text
 
 
@@ -38,7 +39,7 @@ class LogScreen(Screen[None]):
         yield Footer()
 
     def render_log(self) -> str:
-        from assistant.export import render_session
+        from assistant.services.export import render_session
 
         services = self.app.services  # type: ignore[attr-defined]
         log = render_session(services.store, self.session_id, "md", services.flows, services.bank,
@@ -46,24 +47,16 @@ class LogScreen(Screen[None]):
         return plain(log)  # a pasted escape sequence must not reach the terminal through the preview
 
     def action_export(self, fmt: str) -> None:
-        from assistant.export import export_session
-        from assistant.render import RenderError
-
-        services = self.app.services  # type: ignore[attr-defined]
-        try:
-            path = export_session(services.store, self.session_id, fmt, services.flows, services.bank,  # type: ignore[arg-type]
-                                  logs_dir=services.paths.logs_dir, user_templates=services.user_templates)
-        except (OSError, RenderError) as exc:
-            self.notify(f"Could not export: {exc}", severity="error", markup=False)
+        exported = self.app.services.export_session(self.session_id, (fmt,))  # type: ignore[attr-defined]
+        if exported.error:
+            self.notify(exported.error, severity="error", markup=False)
             return
+        path = exported.paths[0]
         self.query_one("#exported", Static).update(text(f"Saved: {path}"))
         self.notify(f"Saved {path.name}", markup=False)
 
     def action_home(self) -> None:
-        from assistant.tui.home import HomeScreen
-
-        while len(self.app.screen_stack) > 1 and not isinstance(self.app.screen, HomeScreen):
-            self.app.pop_screen()
+        self.post_message(messages.GoHome())
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

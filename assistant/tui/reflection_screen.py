@@ -1,13 +1,16 @@
 """The conversation: transcript, answer box, similar cases and the coverage checklist.
 
 The answer is committed to the store as soon as it is sent (in the UI thread: a single
-SQLite write); the heavy half (coverage, the next probe, similar cases) runs in a worker and
-hands its result back with `call_from_thread`.
+SQLite write); the heavy half (coverage, the next probe, similar cases) runs in a job that
+returns its result to `<job>_done` (see `jobs.py`): a failed job is reported and the screen
+goes on; an older search that a newer one superseded is dropped.
 """
 
 from __future__ import annotations
 
-from textual import on, work
+import threading
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -19,12 +22,14 @@ from assistant.reflection import Conversation, ReflectionError
 from assistant.reflection.reflector import AfterAnswer, Reflector
 from assistant.store import StoreBusy, StoreError
 from assistant.textsafe import plain
+from assistant.tui import messages
+from assistant.tui.jobs import Jobs, failure_line, job
 from assistant.tui.widgets import CaseCard, CoverageList, TurnView, text
 
 HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back /finish /pin N /open N /widen")
 
 
-class ReflectionScreen(Screen[None]):
+class ReflectionScreen(Jobs, Screen[None]):
     BINDINGS = [
         Binding("ctrl+j", "send", "Send"),
         Binding("alt+enter", "send", "Send", show=False),
@@ -49,6 +54,8 @@ class ReflectionScreen(Screen[None]):
         self.busy = False
         self._acknowledged: str | None = None  # answer text the person chose to send despite identifiers
         self._save_retry = None  # a timer that sends again the answer a busy store could not take
+        self._reflector_lock = threading.Lock()
+        self._pending: tuple[str, int | None] = ("", None)  # the answer the running job is about
 
     @property
     def services(self):
@@ -91,21 +98,31 @@ class ReflectionScreen(Screen[None]):
 
     # --- the engine (model and search) -----------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="reflector")
-    def start_engine(self) -> None:
-        self.services.warm()
-        if self.services.search_ready:
-            session = self.conversation.session
-            checker = self.services.coverage.checker(session.strand, session.stage)
-            self.reflector = Reflector(self.conversation, self.services.search, checker)
-            self.app.call_from_thread(self.show_status, "")
-            if self.conversation.reflection_text().strip():
-                hits = self.reflector.similar_cases(widen=self.widen)
-                self.app.call_from_thread(self.show_cases, hits)
-            else:
-                self.app.call_from_thread(self.show_status, "Cases like yours appear here after your first answer.")
+    def ensure_reflector(self) -> Reflector | None:
+        """The one place the reflector is built: by whichever job needs it first, under a lock,
+        so an answer sent during warm-up waits for it and keeps its coverage."""
+        with self._reflector_lock:
+            if self.reflector is None:
+                self.services.warm()
+                if self.services.search_ready:
+                    self.reflector = self.services.reflector(self.conversation)
+            return self.reflector
+
+    @job("reflector")
+    def start_engine(self) -> list | str:
+        reflector = self.ensure_reflector()
+        if reflector is None:
+            return f"Case search is unavailable: {self.services.search_error}"
+        if not self.conversation.reflection_text().strip():
+            return "Cases like yours appear here after your first answer."
+        return reflector.similar_cases(widen=self.widen)
+
+    def start_engine_done(self, result: list | str) -> None:
+        if isinstance(result, str):
+            self.show_status(result)
         else:
-            self.app.call_from_thread(self.show_status, f"Case search is unavailable: {self.services.search_error}")
+            self.show_status("")
+            self.show_cases(result)
 
     def show_status(self, message: str) -> None:
         self.query_one("#cases-status", Static).update(text(message))
@@ -266,27 +283,39 @@ class ReflectionScreen(Screen[None]):
             self.show_notice(f"Unknown command /{name}. Try /skip, /back, /finish, /pin N, /open N or /widen.",
                              warning=True)
 
-    @work(thread=True, exclusive=True, group="answer")
     def after_answer(self, answer: str, turn_id: int | None) -> None:
-        self.app.call_from_thread(self.set_busy, True)
-        try:
-            self.services.warm()
-            if self.reflector is not None:
-                result = self.reflector.after_answer(answer, turn_id, widen=self.widen)
-            else:  # no search: the conversation still goes on, without probes or cases
-                result = AfterAnswer(self.conversation.advance())
-        except StoreError as exc:  # the answer is saved; the next question waits for the store
-            self.app.call_from_thread(self.store_failed_after, answer, turn_id, exc)
-            return
-        finally:
-            self.app.call_from_thread(self.set_busy, False)
-        self.app.call_from_thread(self.show_after, result)
+        """The answer is saved; coverage, the next step and the cases follow in a job."""
+        self.set_busy(True)
+        self._pending = (answer, turn_id)
+        self.think(answer, turn_id)
 
-    @work(thread=True, exclusive=True, group="answer")
+    @job("answer", exclusive=False)  # one at a time already: sending waits while busy
+    def think(self, answer: str, turn_id: int | None) -> AfterAnswer:
+        reflector = self.ensure_reflector()
+        if reflector is not None:
+            return reflector.after_answer(answer, turn_id, widen=self.widen)
+        return AfterAnswer(self.conversation.advance())  # no search: the conversation goes on without probes
+
+    def think_done(self, result: AfterAnswer) -> None:
+        self.set_busy(False)
+        self.show_after(result)
+
+    def think_failed(self, error: BaseException | None) -> None:
+        self.set_busy(False)
+        answer, turn_id = self._pending
+        if isinstance(error, StoreError):  # the answer is saved; the next question waits for the store
+            self.store_failed_after(answer, turn_id, error)
+        else:
+            self.show_notice(failure_line("Reading your answer", error) + " Send /skip to go on.", warning=True)
+
+    @job("reassess")
     def reassess(self, turn_id: int, answer: str) -> None:
-        if self.reflector is not None:
-            self.reflector.reassess(turn_id, answer)
-            self.app.call_from_thread(self.refresh_checklist)
+        reflector = self.ensure_reflector()
+        if reflector is not None:
+            reflector.reassess(turn_id, answer)
+
+    def reassess_done(self, _: None) -> None:
+        self.refresh_checklist()
 
     def store_failed_after(self, answer: str, turn_id: int | None, exc: StoreError) -> None:
         """Your answer was saved, but the next question could not be: try again in a moment."""
@@ -308,9 +337,7 @@ class ReflectionScreen(Screen[None]):
         self.refresh_checklist()
         self.refresh_progress()
         if result.prompt.kind == "done":
-            from assistant.tui.log_screen import LogScreen
-
-            self.app.push_screen(LogScreen(self.conversation.session.id))
+            self.post_message(messages.ShowRecord(self.conversation.session.id))
 
     def _coverage_notice(self, result: AfterAnswer) -> str:
         labels = {e.id: e.short for e in self.conversation.expectations}
@@ -344,12 +371,14 @@ class ReflectionScreen(Screen[None]):
         done, total = self.conversation.progress()
         self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
 
-    @work(thread=True, exclusive=True, group="cases")
-    def refresh_cases(self) -> None:
-        if self.reflector is None:
-            return
-        hits = self.reflector.similar_cases(widen=self.widen)
-        self.app.call_from_thread(self.show_cases, hits)
+    @job("cases")
+    def refresh_cases(self) -> list | None:
+        reflector = self.reflector
+        return reflector.similar_cases(widen=self.widen) if reflector is not None else None
+
+    def refresh_cases_done(self, hits: list | None) -> None:
+        if hits is not None:
+            self.show_cases(hits)
 
     def show_cases(self, hits: list) -> None:
         self.hits = hits
@@ -366,9 +395,7 @@ class ReflectionScreen(Screen[None]):
     def action_open_case(self, number: int = 1) -> None:
         hit = self._hit(number)
         if hit is not None:
-            from assistant.tui.case_screen import CaseScreen
-
-            self.app.push_screen(CaseScreen(hit.case, on_pin=lambda: self.action_pin_case(number)))
+            self.post_message(messages.ShowCase(hit.case, on_pin=lambda: self.action_pin_case(number)))
 
     def action_pin_case(self, number: int = 1) -> None:
         hit = self._hit(number)

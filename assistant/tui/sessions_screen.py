@@ -10,6 +10,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from assistant.textsafe import one_line
+from assistant.tui import messages
 from assistant.tui.widgets import text
 
 
@@ -75,36 +76,26 @@ class SessionsScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     def action_open(self) -> None:
-        from assistant.tui.home import open_session
-
         session_id = self._selected()
         if session_id is not None:
-            open_session(self.app, session_id)
+            self.post_message(messages.OpenSession(session_id))
 
     def action_export(self) -> None:
         session_id = self._selected()
         if session_id is None:
             return
-        from assistant.export import export_session
-
-        from assistant.render import RenderError
-        from assistant.store import StoreError
-
-        services = self.app.services  # type: ignore[attr-defined]
-        try:
-            paths = [export_session(services.store, session_id, fmt, services.flows, services.bank,
-                                    logs_dir=services.paths.logs_dir, user_templates=services.user_templates)
-                     for fmt in ("md", "html")]
-        except (OSError, RenderError, StoreError) as exc:
-            self.notify(f"Could not export: {exc}", severity="error", markup=False)
+        exported = self.app.services.export_session(session_id)  # type: ignore[attr-defined]
+        if exported.error:
+            self.notify(exported.error, severity="error", markup=False)
             return
+        paths = exported.paths
         self.query_one("#sessions-status", Static).update(text("Saved: " + ", ".join(str(p) for p in paths)))
 
     def action_delete(self) -> None:
         session_id = self._selected()
         if session_id is None:
             return
-        from assistant.datadir import remove_session_logs, session_logs
+        from assistant.services.datadir import remove_session_logs, session_logs
         from assistant.store import StoreError
 
         services = self.app.services  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from assistant.casebank.model import STAGE_LABELS, STAGES
+from assistant.tui import messages
 from assistant.tui.widgets import text
 
 PRIVACY = ("Before you start: call the child by a pseudonym or an initial, and leave out anything "
@@ -50,7 +51,6 @@ class StartScreen(Screen[None]):
     @on(Button.Pressed, "#start-button")
     def action_start(self) -> None:
         from assistant.reflection import Conversation
-        from assistant.tui.reflection_screen import ReflectionScreen
 
         services = self.app.services  # type: ignore[attr-defined]
         flow_id = self.query_one("#flow", Select).value
@@ -66,4 +66,4 @@ class StartScreen(Screen[None]):
         title = self.query_one("#title", Input).value
         conversation = Conversation.start(services.store, flow, services.bank.framework, strand=strand,
                                           stage=stage, title=title)
-        self.app.switch_screen(ReflectionScreen(conversation))
+        self.post_message(messages.ReflectionStarted(conversation))

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from assistant.casebank.model import Case
 from assistant.reflection.checklist import ChecklistEntry
 from assistant.textsafe import one_line, plain
 
@@ -108,3 +109,29 @@ class CoverageList(OptionList):
         item = self.current()
         if item is not None:
             self.post_message(self.Decided(item.id, state))
+
+
+def case_text(case: Case, warnings: list[str] | None = None) -> Text:
+    """The whole case as one renderable, every part of it shown literally."""
+    out = Text()
+    out.append(plain(case.title) + "\n", style="bold")
+    child = ", ".join(p for p in (case.child.name, f"{case.child.age}", case.child.gender) if p)
+    out.append(f"{case.stage_label} · {case.strand} · {', '.join(case.themes)}\n", style="dim")
+    out.append(plain(f"{child} · {case.disposal} · {'; '.join(case.offences)}") + "\n", style="dim")
+    sections = [("Case summary", case.summary), ("Inspector comments", case.inspector_comments)]
+    for heading, body in sections:
+        out.append(f"\n{heading}\n", style="bold underline")
+        out.append(plain(body) + "\n")
+    for heading, items in (("Important learning", case.learning), ("Questions to take away", case.questions),
+                           ("Further reading", case.further_reading)):
+        if items:
+            out.append(f"\n{heading}\n", style="bold underline")
+            for item in items:
+                out.append("• " + plain(item) + "\n")
+    if warnings is not None:  # None: not checked (a practitioner reading); []: checked, all well
+        out.append("\nChecks for trainers\n", style="bold underline")
+        for warning in warnings:
+            out.append("! " + plain(warning) + "\n", style="yellow")
+        if not warnings:
+            out.append("No identifiers, near duplicates or findability problems found.\n", style="green")
+    return out

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 from assistant.casebank.model import Bank
 from assistant.fileio import atomic_write_text, ensure_private_dir
@@ -16,8 +17,34 @@ from assistant.outputsafe import clean
 from assistant.reflection.flows import Flow
 from assistant.render import render
 from assistant.store import Store
+from assistant.textsafe import one_line
 
 Format = Literal["md", "html"]
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export from the app wrote, or the one line that says why it could not."""
+
+    paths: list[Path] = field(default_factory=list)
+    error: str = ""
+
+
+def export_files(write: Callable[[Format], Path], formats: Sequence[Format]) -> Exported:
+    """Run each export; any failure (the file system, a template, the store, a missing session)
+    comes back as one line, with what was already written."""
+    from assistant.render import RenderError
+    from assistant.store import StoreError
+
+    paths: list[Path] = []
+    for fmt in formats:
+        try:
+            paths.append(write(fmt))
+        except (OSError, RenderError, StoreError, LookupError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+            return Exported(paths, one_line(f"Could not export {fmt}: {reason}{where}", 300))
+    return Exported(paths)
 
 
 def render_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank,
@@ -62,7 +89,7 @@ def export_session(store: Store, session_id: str, fmt: Format, flows: Sequence[F
 
 def _check_writable(logs_dir: Path) -> None:
     """Refuse (as PermissionError, with the reason) a data folder reflect must not write in."""
-    from assistant.datadir import folder_problem
+    from assistant.services.datadir import folder_problem
 
     problem = folder_problem(logs_dir.parent) or folder_problem(logs_dir)
     if problem:

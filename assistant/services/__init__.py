@@ -10,15 +10,18 @@ import threading
 from functools import cached_property
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from assistant.paths import Paths
 
 if TYPE_CHECKING:  # imported where first used: the app's first screen needs none of them
     from assistant.casebank.model import Bank, Problem
+    from assistant.reflection import Conversation
     from assistant.reflection.flows import Flow
+    from assistant.reflection.reflector import Reflector
     from assistant.reflection.coverage_train import CoverageBook
     from assistant.search import CaseSearch, Embedder
+    from assistant.services.export import Exported, Format
     from assistant.store import Store
 
 
@@ -43,7 +46,7 @@ class Services:
 
     @cached_property
     def store(self) -> "Store":
-        from assistant.datadir import open_fallback_store, open_store
+        from assistant.services.datadir import open_fallback_store, open_store
 
         if self.strict or not self.write:
             return open_store(self.paths, write=self.write)
@@ -91,6 +94,13 @@ class Services:
         encoder = self.search.embedder
         return open_coverage(self.paths.casebank, self.paths.index_dir, self.bank.framework, encoder, encoder.id)
 
+    def reflector(self, conversation: "Conversation") -> "Reflector":
+        """The listening half of a conversation: search and its stage's coverage check (needs `warm`)."""
+        from assistant.reflection.reflector import Reflector
+
+        session = conversation.session
+        return Reflector(conversation, self.search, self.coverage.checker(session.strand, session.stage))
+
     def warm(self) -> None:
         """Load the bank's index and the model; safe to call from a worker thread, once or more."""
         with self._lock:
@@ -115,6 +125,21 @@ class Services:
     @property
     def user_templates(self) -> Path:
         return self.paths.user_templates
+
+    def export_session(self, session_id: str, formats: "Sequence[Format]" = ("md", "html")) -> "Exported":
+        """Write a session's log or record into the logs folder; failures come back as one line."""
+        from assistant.services import export
+
+        return export.export_files(lambda fmt: export.export_session(
+            self.store, session_id, fmt, self.flows, self.bank, logs_dir=self.paths.logs_dir,
+            user_templates=self.user_templates), formats)
+
+    def export_handout(self, case_id: str, formats: "Sequence[Format]" = ("md", "html")) -> "Exported":
+        """Write a case's handout for a group session; failures come back as one line."""
+        from assistant.services import export
+
+        return export.export_files(lambda fmt: export.export_handout(
+            case_id, self.bank, fmt, logs_dir=self.paths.logs_dir, user_templates=self.user_templates), formats)
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -14,7 +14,7 @@ from typing import Any, Callable, NoReturn
 import click
 
 from assistant.casebank.model import STAGES, STRANDS
-from assistant.cliout import SafeGroup, echo
+from assistant.cli.output import SafeGroup, echo
 from assistant.outputsafe import dumps
 from assistant.paths import ENV_CASEBANK, ENV_DATA_DIR, ENV_INDEX_DIR, Paths, resolve_paths
 
@@ -564,7 +564,7 @@ def sessions_list(ctx: click.Context, as_json: bool) -> None:
 @_store_errors
 def sessions_show(ctx: click.Context, session_id: str) -> None:
     """Print a session's log (Markdown) on stdout."""
-    from assistant.export import render_session
+    from assistant.services.export import render_session
 
     services = _services(ctx, write=False)
     session = _session_or_fail(services, session_id)
@@ -581,8 +581,8 @@ def sessions_show(ctx: click.Context, session_id: str) -> None:
 @_store_errors
 def sessions_export(ctx: click.Context, session_id: str, fmt: str, output: Path | None) -> None:
     """Write a session's log as Markdown or HTML, readable by you alone."""
-    from assistant.datadir import folder_problem, tidy
-    from assistant.export import export_session
+    from assistant.services.datadir import folder_problem, tidy
+    from assistant.services.export import export_session
     from assistant.render import RenderError
 
     services = _services(ctx, write=False)
@@ -618,7 +618,7 @@ def sessions_delete(ctx: click.Context, session_id: str, yes: bool) -> None:
     The question is read from stdin whatever it is (a terminal, a pipe, a file); anything but
     yes, or no answer at all, keeps the session.
     """
-    from assistant.datadir import remove_session_logs, session_logs
+    from assistant.services.datadir import remove_session_logs, session_logs
     from assistant.outputsafe import clean
 
     services = _services(ctx, write=True)
