@@ -125,7 +125,7 @@ def test_env_var_points_at_another_bank_and_a_broken_file_is_skipped(small_bank:
 def test_help_lists_the_commands() -> None:
     result = run_reflect("--help")
     assert result.returncode == 0
-    for command in ("search", "index", "case", "eval"):
+    for command in ("search", "index", "case", "eval", "coverage", "sessions", "serve"):
         assert command in result.stdout
 
 

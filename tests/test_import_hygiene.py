@@ -36,12 +36,14 @@ def test_importing_never_loads_the_model(module: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args", [["--help"], ["case", "validate"], ["search", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["case", "validate"], ["search", "--help"], ["serve", "--help"]])
 def test_help_and_validate_leave_torch_out(args: list[str]) -> None:
     code = ("import sys\nfrom assistant.cli import cli\n"
             f"try:\n    cli({args!r}, prog_name='reflect')\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code")
     loaded = modules_after(code)
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    # The web server is loaded by `reflect serve` alone, when it starts serving.
+    assert not loaded & {"textual_serve", "aiohttp", "assistant.serve"}, sorted(loaded & {"textual_serve", "aiohttp", "assistant.serve"})
 
 
 @pytest.mark.slow

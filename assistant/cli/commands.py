@@ -301,6 +301,36 @@ def _ensure_onnx_copy(paths: Paths) -> None:
         echo(f"reflect: {exc}; searches will use sentence-transformers (slower to start)", err=True)
 
 
+# --- serve ------------------------------------------------------------------------------
+
+#: Pixels. textual-serve's own default is 16; at 24 a cell is about 14 x 32 pixels, which reads from
+#: the back of a meeting room and still leaves about 88 x 20 cells in a 1280 x 650 page (130 x 30
+#: on a full-HD screen).
+SERVE_FONT_SIZE = 24
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 to listen on.")
+@click.option("--font-size", type=click.IntRange(8, 72), default=SERVE_FONT_SIZE, show_default=True,
+              help="Text size in the browser, in pixels (large enough to read across a meeting room).")
+@click.pass_context
+def serve(ctx: click.Context, port: int, font_size: int) -> None:
+    """The app in a web browser, on this computer only (127.0.0.1), until Ctrl+C.
+
+    Prints the address to open; it holds a key, so only someone who can see this terminal
+    can open the app. Each browser tab is its own copy of the app, with the same case bank
+    and data folder; closing a tab closes that copy (everything sent is already saved).
+    """
+    from assistant import serve as web
+
+    try:
+        web.serve(_paths(ctx), port, font_size, announce=lambda address: echo(
+            f"Open {address} in a web browser on this computer. Ctrl+C stops reflect serve."))
+    except web.ServeError as exc:
+        fail(str(exc))
+
+
 # --- case -------------------------------------------------------------------------------
 
 @cli.group(context_settings=CONTEXT)
