@@ -24,6 +24,7 @@ from assistant.casebank.model import STAGE_LABELS, STRAND_LABELS, Case, Problem,
 if TYPE_CHECKING:
     import numpy as np
 
+    from assistant.casebank.importer import Draft
     from assistant.search import Embedder
 
 # Theme suggestion: a theme's score is its description's best cosine similarity to any passage
@@ -158,8 +159,7 @@ def import_text(text: str, themes: dict[str, Theme], embedder: "Embedder | None"
 
     draft = importer.parse(text)
     messages = [f"could not find {what}: fill in {name}" for name, what in draft.missing()]
-    if not draft.gender and draft.summary:
-        messages.append("could not find the child's gender in the summary: add child.gender if it matters (optional)")
+    messages += _gender_messages(draft)
     if not draft.strand:
         messages.append("could not find the strand in the title or introduction: strand is set to desistance; "
                         "change it if the case is about safety or others-safety")
@@ -182,6 +182,20 @@ def import_text(text: str, themes: dict[str, Theme], embedder: "Embedder | None"
     topic = guesses[0].id if guesses else ""
     yaml_text = importer.to_yaml(draft, themes=[g.id for g in guesses], topic=topic)
     return ImportResult(yaml_text, importer.case_id(draft, topic), messages, guesses, found)
+
+
+def _gender_messages(draft: "Draft") -> list[str]:
+    """Say when the gender was left unset, and when it was read from pronouns rather than a word."""
+    if not draft.summary:
+        return []
+    if draft.pronouns and not draft.gender:
+        return [f"the summary says {draft.name or 'the child'} uses {draft.pronouns} pronouns: add child.gender "
+                f"in the child's own words if it matters (optional)"]
+    if not draft.gender:
+        return ["could not tell the child's gender from the title or summary: add child.gender if it matters (optional)"]
+    if draft.gender_source == "pronouns":
+        return [f"read child.gender '{draft.gender}' from the pronouns the summary uses for {draft.name}: check it"]
+    return []
 
 
 # --- extra checks for `reflect case validate` -------------------------------------------

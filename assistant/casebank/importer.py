@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
+from assistant.casebank import disposal, gender
 from assistant.casebank.model import STAGE_LABELS, STAGES
 
 PLACEHOLDER = "FILL IN"
@@ -132,6 +133,10 @@ class Draft:
     intro: str = ""  # the introduction before the first section, without its list
     expectations: list[str] = field(default_factory=list)  # the introduction's "We expect ..." list
     left_out: list[str] = field(default_factory=list)  # lines that fit no field
+    title_line: int = 0  # the line the title (or the page heading) was read from
+    gender_source: str = ""  # where the gender was read: see `assistant.casebank.gender`
+    pronouns: str = ""  # pronouns the text states for the child, e.g. "they/them"
+    dropped: list["Dropped"] = field(default_factory=list)  # every block of input that reached no field
 
     def sections(self) -> list[tuple[str, str]]:
         """The draft's case text, as the search layer embeds a case."""
@@ -328,12 +333,10 @@ NUMBERS = {w: i for i, w in enumerate(
     "sixteen seventeen eighteen nineteen".split())}
 _NUM = r"(?:\d{1,2}|" + "|".join(NUMBERS) + r")"
 _NAME = r"(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)"
-AGE = re.compile(_NAME + r"(?i:,| is| was| who is| who was)\s+(?i:now\s+)?(?i:an?\s+|aged\s+)?(?P<age>(?i:" + _NUM
+AGE = re.compile(_NAME + r"(?:\s*\([^()]{1,20}\))?(?i:,| is| was| who is| who was)\s+(?i:now\s+)?(?i:an?\s+|aged\s+)?(?P<age>(?i:" + _NUM
                  + r"))(?i:[- ]years?[- ]old\b|\b(?=[,)]))")
 AGE_ONLY = re.compile(r"\b(?:an?\s+|aged\s+)(?P<age>" + _NUM + r")[- ]years?[- ]old\b", re.IGNORECASE)
 NAME_IS = re.compile(r"^(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?) (?:is|was|lives|lived|had|has)\b")
-GENDERS = [(r"young woman|female", "female"), (r"young man|male", "male"), (r"non-binary", "non-binary"),
-           (r"girl", "girl"), (r"boy", "boy")]
 NOT_NAMES = {"the", "this", "she", "he", "they", "it", "there", "when", "after", "before", "as", "in", "on", "at",
              "his", "her", "their", "a", "an", "our", "case", "child"}
 DISPOSAL = re.compile(
@@ -346,9 +349,18 @@ DISPOSAL_WORDS = re.compile(r"(?i)order|caution|disposal|outcome|sentence|discha
 
 
 def _read_summary(draft: Draft) -> None:
+    """The child's name, age and gender, the disposal and the offences, from the summary."""
     text = draft.summary
     if not text:
         return
+    sentence = _read_child(draft, text)
+    reading = gender.read(draft.title, text, draft.name, sentence)
+    draft.gender, draft.gender_source, draft.pronouns = reading.value, reading.source, reading.stated
+    _read_disposal(draft, text)
+
+
+def _read_child(draft: Draft, text: str) -> str:
+    """Name and age from the opening sentences; returns the sentence that introduced the child."""
     head = " ".join(re.split(r"(?<=[.!?])\s+", text)[:3])
     for scope in (head, text):
         match = AGE.search(scope)
@@ -368,23 +380,49 @@ def _read_summary(draft: Draft) -> None:
             draft.name = name.group("name")
     if draft.age is not None and not 5 <= draft.age <= 25:
         draft.age = None
-    for pattern, gender in GENDERS:
-        if sentence and re.search(rf"\b(?:{pattern})\b", sentence, re.IGNORECASE):
-            draft.gender = gender
-            break
+    return sentence
+
+
+def _read_disposal(draft: Draft, text: str) -> None:
+    """The first sentence or release the summary names, in the bank's words (see `disposal`).
+
+    'Sentenced to ... for ...' comes first; 'released halfway through a ... for ...' marks that
+    order as served in part, or stands alone when nothing else names the order.
+    """
+    found = _sentenced(text)
+    released = disposal.release(text)
+    if released:
+        order = disposal.parse(released.group("disposal"), released=True)
+        if order and (found is None or found[2] is None or found[2].kind == order.kind):
+            length = found[2].length if found and found[2] else ""
+            order = replace(order, length=order.length or length)
+            offences = found[1] if found else _offences(released.group("offences"))
+            found = (order.text(), offences, order)
+    if found:
+        draft.disposal, draft.offences = found[0], found[1]
+
+
+def _sentenced(text: str) -> tuple[str, list[str], disposal.Disposal | None] | None:
+    """(disposal as the bank writes it, offences, its parts) from the first 'sentenced to ... for ...'."""
     for match in DISPOSAL.finditer(text):
-        disposal = match.group("disposal").strip(" ,")
-        if not DISPOSAL_WORDS.search(disposal):
+        phrase = match.group("disposal").strip(" ,")
+        if not DISPOSAL_WORDS.search(phrase) and disposal.parse(phrase) is None:
             continue
         offences = match.group("offences")
         term = re.match(r"(?i)(" + _NUM + r"[- ](?:months?|weeks?|years?|hours?))\s+(?:for|after|following)\s+"
                         r"(?:an? |the )?(?:offences? of )?(.+)", offences)
         if term:
-            disposal, offences = f"{disposal} for {term.group(1)}", term.group(2)
-        offences = re.split(r",?\s+(?:after|when|while|because|following|which|having|but|and then|as)\s", offences)[0]
-        draft.disposal = disposal
-        draft.offences = _split_offences(offences)
-        break
+            phrase, offences = f"{phrase} for {term.group(1)}", term.group(2)
+        order = disposal.parse(phrase)
+        return (order.text() if order else phrase), _offences(offences), order
+    return None
+
+
+def _offences(text: str) -> list[str]:
+    """The offences of a 'for ...' clause, up to where the sentence moves on to something else."""
+    text = re.split(r",?\s+(?:after|when|while|because|following|which|having|but|and then|as"
+                    r"|and (?:was|were|is|has|had|he|she|they)\b)\s", text)[0]
+    return [disposal.offence(o) for o in _split_offences(text)]
 
 
 def _sentence_at(text: str, pos: int) -> str:
