@@ -411,8 +411,9 @@ def case_import(ctx: click.Context, file: Path, output: Path | None) -> None:
 
     FILE is text copied from a web page or a document, with headed sections (case summary,
     inspector comments, important learning, take-aways). Anything not found becomes a FILL IN
-    placeholder and is listed on stderr, one line each; themes are suggested by similarity
-    to the theme descriptions and should be reviewed.
+    placeholder and is listed on stderr, one line each, and so is every block of the text that
+    went into no field (with its line number); themes are suggested by similarity to the theme
+    descriptions and should be reviewed.
     """
     from assistant.search import ModelUnavailable
     from assistant.trainer import import_text

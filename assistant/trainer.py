@@ -176,9 +176,7 @@ def import_text(text: str, themes: dict[str, Theme], embedder: "Embedder | None"
         guesses = suggester.suggest(vectors)
     else:
         messages.append("could not suggest themes without any case text: fill in themes")
-    for line in draft.left_out:
-        shown = line if len(line) <= 70 else line[:69] + "\u2026"
-        messages.append(f"left out a line that fits no field: '{shown}'")
+    messages += [d.note() for d in draft.dropped]
     topic = guesses[0].id if guesses else ""
     yaml_text = importer.to_yaml(draft, themes=[g.id for g in guesses], topic=topic)
     return ImportResult(yaml_text, importer.case_id(draft, topic), messages, guesses, found)

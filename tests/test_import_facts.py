@@ -146,3 +146,56 @@ def test_gender_reading_agrees_with_every_bundled_label_it_gives(bank) -> None:
     agree = [{"female": "girl", "male": "boy"}.get(v, v) == c.child.gender for v, c in zip(alone, bank.cases) if v]
     print(f"without the introduction: {len(agree)} read, {sum(agree)} agree")
     assert all(agree) and len(agree) >= 0.8 * len(bank.cases)
+
+
+# --- what was left out --------------------------------------------------------------------------
+
+def test_every_dropped_block_is_named_with_its_line() -> None:
+    draft = importer.parse((IMPORTS / "yro_abh_planning_title_gender.txt").read_text(encoding="utf-8"))
+    assert [d.note() for d in draft.dropped] == [
+        "left out page navigation and notices at lines 2-3: 'Print this page', 'Back to the planning pages'",
+        "left out the introduction at line 5: 'This illustration follows a case manager who planned around \u2026' "
+        "(read only to find the stage and strand)",
+        "left out the 'We expect ...' list (3 items) at lines 6-8: 'be built with the child and the adults who "
+        "matter to her' (a case has no field for it: each stage's expectations are in framework.yaml)",
+        "left out a line that fits no field at line 24: 'Printable version available from the team administrator'",
+    ]
+    assert draft.expectations[1] == "name who will do what, and by when"  # still read, for the stage
+
+
+def test_the_import_command_reports_the_dropped_blocks(invoke, tmp_path: Path) -> None:
+    source = IMPORTS / "yro_abh_planning_title_gender.txt"
+    result = invoke("case", "import", str(source), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    left = [line for line in lines if line.startswith("reflect: left out ")]
+    assert len(left) == 4, lines
+    assert "reflect: left out the 'We expect ...' list (3 items) at lines 6-8: " in left[2]
+    assert left[3].endswith("at line 24: 'Printable version available from the team administrator'")
+    assert not any("gender" in line for line in lines)  # read from the title, nothing to say
+    [written] = tmp_path.glob("darcy-planning-*.yaml")
+    text = written.read_text(encoding="utf-8")
+    assert "disposal: youth rehabilitation order with supervision (12 months)\n" in text
+    assert "  gender: girl\n" in text and "We expect" not in text
+
+
+def test_the_import_command_says_how_the_gender_was_read(invoke, tmp_path: Path) -> None:
+    pronouns = invoke("case", "import", str(IMPORTS / "dto_release_review_pronouns.txt"))
+    assert "reflect: read child.gender 'boy' from the pronouns the summary uses for Reece: check it" \
+        in pronouns.stderr.splitlines()
+    unclear = invoke("case", "import", str(IMPORTS / "unclear_gender_assessment.txt"))
+    assert ("reflect: could not tell the child's gender from the title or summary: add child.gender if it "
+            "matters (optional)") in unclear.stderr.splitlines()
+    assert "gender:" not in unclear.stdout
+    page = tmp_path / "robin.txt"
+    page.write_text(_page("Robin, 15, uses they/them pronouns and was given a referral order for theft."), encoding="utf-8")
+    stated = invoke("case", "import", str(page))
+    assert ("reflect: the summary says Robin uses they/them pronouns: add child.gender in the child's own words "
+            "if it matters (optional)") in stated.stderr.splitlines()
+
+
+def test_a_line_before_any_section_that_is_no_list_is_still_named() -> None:
+    text = "A title for the case\n\nA note from the editor about this page.\n\n" + _page("Sam, 15, was given a referral order for theft.").split("\n", 2)[2]
+    notes = [d.note() for d in importer.parse(text).dropped]
+    assert notes == ["left out the introduction at line 3: 'A note from the editor about this page.' "
+                     "(read only to find the stage and strand)"]

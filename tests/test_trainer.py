@@ -59,6 +59,7 @@ def test_importer_reads_each_style(name: str) -> None:
     for noise in ("Back to top", "Next chapter", "homepage", "training/learning purposes", "\u00a0", "\r", "\u200b"):
         assert noise not in text
     assert draft.left_out == []
+    assert all(d.what != "a line that fits no field" for d in draft.dropped)
 
 
 def test_the_inputs_cover_the_styles_asked_for() -> None:

@@ -166,44 +166,17 @@ class Draft:
 
 
 def parse(text: str) -> Draft:
-    """Read a pasted case illustration into a draft; never raises for odd input."""
-    lines = normalise(text).split("\n")
-    draft = Draft()
-    blocks: dict[str, list[str]] = {}
-    preamble: list[str] = []
-    current: str | None = None
-    run = 0  # headings in a row with nothing under them
-    seen_content = False
-    for raw in lines:
-        line = raw.strip()
-        if not line:
-            (blocks.setdefault(current, []) if current else preamble).append("")
-            continue
-        if is_noise(line):
-            continue
-        head = heading_of(line)
-        if head:
-            section, rest = head
-            run += 1
-            if section == "further_reading" and current == "questions":
-                blocks[current].append("See also:")  # reading lines, then perhaps more questions
-                rest and blocks[current].append(rest)
-                continue
-            current = section
-            if rest:
-                blocks.setdefault(current, []).append(rest)
-                seen_content, run = True, 0
-            continue
-        if run >= 2 and not seen_content:
-            current = None  # those headings were a table of contents: this is the introduction
-        run = 0
-        if current is None:
-            preamble.append(line)
-        else:
-            seen_content = True
-            blocks.setdefault(current, []).append(raw.rstrip())
+    """Read a pasted case illustration into a draft; never raises for odd input.
 
-    _read_preamble(draft, preamble)
+    Every line that reaches no field is kept in `draft.dropped` with its line number, so that
+    the import can say what it left out rather than lose it quietly.
+    """
+    reader = _Reader()
+    for number, raw in enumerate(normalise(text).split("\n"), 1):
+        reader.feed(number, raw)
+    draft = Draft()
+    blocks = reader.blocks
+    _read_preamble(draft, reader.preamble)
     draft.summary = _prose(blocks.get("summary", []))
     draft.inspector_comments = _prose(blocks.get("inspector_comments", []))
     draft.learning = _items(blocks.get("learning", []), draft.left_out, prose_ok=True)
@@ -212,25 +185,187 @@ def parse(text: str) -> Draft:
         draft.further_reading.append(line)
     _read_summary(draft)
     _read_stage(draft)
+    draft.dropped = _dropped(draft, reader)
     return draft
 
 
-def _read_preamble(draft: Draft, preamble: list[str]) -> None:
+@dataclass
+class _Reader:
+    """Sorts the lines of a page into sections, the preamble and the page's navigation, by number."""
+
+    blocks: dict[str, list[str]] = field(default_factory=dict)
+    numbers: dict[str, list[int]] = field(default_factory=dict)  # the line number of each block line
+    preamble: list[tuple[int, str]] = field(default_factory=list)
+    navigation: list[tuple[int, str]] = field(default_factory=list)  # noise, and a table of contents
+    current: str | None = None
+    headings: list[tuple[int, str]] = field(default_factory=list)  # headings in a row, nothing under them
+    seen_content: bool = False
+
+    def feed(self, number: int, raw: str) -> None:
+        line = raw.strip()
+        if not line:
+            self._add(number, "")
+            return
+        if is_noise(line):
+            self.navigation.append((number, line))
+            return
+        head = heading_of(line)
+        if head:
+            self._heading(number, line, *head)
+            return
+        if len(self.headings) >= 2 and not self.seen_content:
+            self.navigation.extend(self.headings)  # those headings were a table of contents
+            self.current = None  # and this is the introduction
+        self.headings = []
+        if self.current is not None:
+            self.seen_content = True
+        self._add(number, raw.rstrip() if self.current else line)
+
+    def _heading(self, number: int, line: str, section: str, rest: str) -> None:
+        self.headings.append((number, line))
+        if section == "further_reading" and self.current == "questions":
+            self._add(number, "See also:")  # reading lines, then perhaps more questions
+            if rest:
+                self._add(number, rest)
+            return
+        self.current = section
+        if rest:
+            self._add(number, rest)
+            self.seen_content, self.headings = True, []
+
+    def _add(self, number: int, text: str) -> None:
+        if self.current is None:
+            self.preamble.append((number, text))
+            return
+        self.blocks.setdefault(self.current, []).append(text)
+        self.numbers.setdefault(self.current, []).append(number)
+
+
+def _read_preamble(draft: Draft, preamble: list[tuple[int, str]]) -> None:
     """The title, and the introduction with its list of what inspectors expect."""
     intro: list[str] = []
-    for line in preamble:
+    for number, line in preamble:
         if not line:
             continue
         if not draft.title and not draft.heading and not intro and not bullet_text(line) \
                 and not re.match(r"(?i)this case (?:example|illustration|study)|we expect", line) \
                 and len(line) <= 120 and not line.endswith((".", ":")):
             draft.title = line
+            draft.title_line = number
             continue
         intro.append(line)
-    draft.expectations = [b for b in (bullet_text(x) for x in intro) if b]
-    draft.intro = " ".join(x for x in intro if not bullet_text(x))
+    draft.expectations = _items([x for x in intro if bullet_text(x) or x[0].islower()], [], prose_ok=True)
+    draft.intro = " ".join(x for x in intro if not bullet_text(x) and not x[0].islower())
     if draft.title and CHAPTER.fullmatch(_key(draft.title)):
         draft.heading, draft.title = draft.title, ""
+
+
+# --- what was left out -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dropped:
+    """A block of the input that reached no field of the case, for a one-line note."""
+
+    what: str  # "the introduction", "the 'We expect ...' list", "page navigation", ...
+    lines: tuple[int, ...]  # its line numbers in the pasted text (after line endings are normalised)
+    first: tuple[str, ...]  # the first words of the block (of each distinct line, for navigation)
+    why: str = ""  # what it was used for, or why no field fits
+
+    def note(self) -> str:
+        """'left out the introduction at line 9: 'This case example …' (read only to find the stage)'."""
+        quoted = ", ".join(f"'{_first_words(t)}'" for t in self.first)
+        return f"left out {self.what} at {_span(self.lines)}: {quoted}" + (f" ({self.why})" if self.why else "")
+
+
+def _first_words(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " \u2026"
+
+
+def _span(numbers: tuple[int, ...]) -> str:
+    """(1, 2, 3, 7) -> 'lines 1-3, 7'; (9,) -> 'line 9'."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs]
+    return ("lines " if len(numbers) > 1 else "line ") + ", ".join(parts)
+
+
+WE_EXPECT = re.compile(r"(?i)\bwe expect\b")
+
+
+def _dropped(draft: Draft, reader: _Reader) -> list[Dropped]:
+    """The preamble's introduction and lists, the lines no section could use, and the page's
+    navigation, in the order they came."""
+    out = _preamble_blocks(draft, reader.preamble)
+    out += _left_out_lines(draft.left_out, reader)
+    if reader.navigation:
+        out.append(_navigation(reader.navigation))
+    return sorted(out, key=lambda d: d.lines[0])
+
+
+def _preamble_blocks(draft: Draft, preamble: list[tuple[int, str]]) -> list[Dropped]:
+    """Runs of prose and runs of bullets before the first section, except the title."""
+    out: list[Dropped] = []
+    runs = _preamble_runs(preamble, draft.title_line)
+    for i, (is_list, lines) in enumerate(runs):
+        numbers = tuple(n for n, _ in lines)
+        if not is_list:
+            out.append(Dropped("the introduction", numbers, (lines[0][1],), "read only to find the stage and strand"))
+            continue
+        items = sum(bullet_text(text) is not None for _, text in lines)
+        count = f"{items} item{'s' if items != 1 else ''}"
+        if i and WE_EXPECT.search(runs[i - 1][1][-1][1]):
+            out.append(Dropped(f"the 'We expect ...' list ({count})", numbers, (bullet_text(lines[0][1]) or "",),
+                               "a case has no field for it: each stage's expectations are in framework.yaml"))
+        else:
+            out.append(Dropped(f"a list before the case summary ({count})", numbers,
+                               (bullet_text(lines[0][1]) or "",), "it comes before any section"))
+    return out
+
+
+def _preamble_runs(preamble: list[tuple[int, str]], title_line: int) -> list[tuple[bool, list[tuple[int, str]]]]:
+    """(is a list, its lines): a wrapped bullet's next line, in lower case and with no blank
+    line between, stays in its list."""
+    runs: list[tuple[bool, list[tuple[int, str]]]] = []
+    last = -1
+    for number, line in preamble:
+        if not line or number == title_line:
+            continue
+        is_list = bullet_text(line) is not None or bool(
+            runs and runs[-1][0] and number == last + 1 and line[0].islower())
+        if runs and runs[-1][0] == is_list:
+            runs[-1][1].append((number, line))
+        else:
+            runs.append((is_list, [(number, line)]))
+        last = number
+    return runs
+
+
+def _left_out_lines(left_out: list[str], reader: _Reader) -> list[Dropped]:
+    """Lines a section held but none of its fields could: each with the line it came from."""
+    used: set[int] = set()
+    out: list[Dropped] = []
+    for text in left_out:
+        number = next((n for section, lines in reader.blocks.items()
+                       for n, raw in zip(reader.numbers[section], lines)
+                       if raw.strip() == text and n not in used), 0)
+        used.add(number)
+        out.append(Dropped("a line that fits no field", (number,) if number else (0,), (text,)))
+    return out
+
+
+def _navigation(lines: list[tuple[int, str]]) -> Dropped:
+    """All the page's navigation and notices in one note: each is a line or two, and many."""
+    lines = sorted(lines)
+    distinct = tuple(dict.fromkeys(text for _, text in lines))
+    return Dropped("page navigation and notices", tuple(n for n, _ in lines), distinct[:3],
+                   f"and {len(distinct) - 3} more" if len(distinct) > 3 else "")
 
 
 CHAPTER = re.compile(r"(?:assessing|assessment|planning|implementing|implementation|delivering|delivery"
