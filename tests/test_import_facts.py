@@ -199,3 +199,14 @@ def test_a_line_before_any_section_that_is_no_list_is_still_named() -> None:
     notes = [d.note() for d in importer.parse(text).dropped]
     assert notes == ["left out the introduction at line 3: 'A note from the editor about this page.' "
                      "(read only to find the stage and strand)"]
+
+
+def test_a_wrapped_introduction_stays_prose_and_a_wrapped_bullet_stays_in_its_list() -> None:
+    text = ("Reviewing for the child's safety\nThis page follows a review that was\nrushed. We expect reviews to:\n"
+            "- check the plan still fits the\n  risks the child faces now\n- hear the child\n\n"
+            + _page("Sam, 15, was given a referral order for theft.").split("\n", 2)[2])
+    draft = importer.parse(text)
+    assert draft.expectations == ["check the plan still fits the risks the child faces now", "hear the child"]
+    assert draft.intro == "This page follows a review that was rushed. We expect reviews to:"
+    assert [d.note().split(":")[0] for d in draft.dropped] == [
+        "left out the introduction at lines 2-3", "left out the 'We expect ...' list (2 items) at lines 4-6"]

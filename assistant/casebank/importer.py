@@ -243,21 +243,20 @@ class _Reader:
 
 def _read_preamble(draft: Draft, preamble: list[tuple[int, str]]) -> None:
     """The title, and the introduction with its list of what inspectors expect."""
-    intro: list[str] = []
-    for number, line in preamble:
-        if not line:
-            continue
-        if not draft.title and not draft.heading and not intro and not bullet_text(line) \
-                and not re.match(r"(?i)this case (?:example|illustration|study)|we expect", line) \
-                and len(line) <= 120 and not line.endswith((".", ":")):
-            draft.title = line
-            draft.title_line = number
-            continue
-        intro.append(line)
-    draft.expectations = _items([x for x in intro if bullet_text(x) or x[0].islower()], [], prose_ok=True)
-    draft.intro = " ".join(x for x in intro if not bullet_text(x) and not x[0].islower())
+    first = next(((n, line) for n, line in preamble if line), None)
+    if first and _could_be_title(first[1]):
+        draft.title, draft.title_line = first[1], first[0]
+    runs = _preamble_runs(preamble, draft.title_line)
+    draft.expectations = _items([t for is_list, lines in runs if is_list for _, t in lines], [], prose_ok=True)
+    draft.intro = " ".join(t for is_list, lines in runs if not is_list for _, t in lines)
     if draft.title and CHAPTER.fullmatch(_key(draft.title)):
         draft.heading, draft.title = draft.title, ""
+
+
+def _could_be_title(line: str) -> bool:
+    """A short line that is no sentence, no bullet and no introduction."""
+    return (not bullet_text(line) and not re.match(r"(?i)this case (?:example|illustration|study)|we expect", line)
+            and len(line) <= 120 and not line.endswith((".", ":")))
 
 
 # --- what was left out -----------------------------------------------------------------
@@ -356,7 +355,7 @@ def _left_out_lines(left_out: list[str], reader: _Reader) -> list[Dropped]:
                        for n, raw in zip(reader.numbers[section], lines)
                        if raw.strip() == text and n not in used), 0)
         used.add(number)
-        out.append(Dropped("a line that fits no field", (number,) if number else (0,), (text,)))
+        out.append(Dropped("a line that fits no field", (number,), (text,)))
     return out
 
 
@@ -518,6 +517,15 @@ def _read_child(draft: Draft, text: str) -> str:
     return sentence
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A disposal found in the summary: as the case file will hold it, and in its parts."""
+
+    text: str
+    offences: list[str]
+    order: disposal.Disposal | None  # None when the words name no order `disposal` knows
+
+
 def _read_disposal(draft: Draft, text: str) -> None:
     """The first sentence or release the summary names, in the bank's words (see `disposal`).
 
@@ -525,20 +533,14 @@ def _read_disposal(draft: Draft, text: str) -> None:
     order as served in part, or stands alone when nothing else names the order.
     """
     found = _sentenced(text)
-    released = disposal.release(text)
-    if released:
-        order = disposal.parse(released.group("disposal"), released=True)
-        if order and (found is None or found[2] is None or found[2].kind == order.kind):
-            length = found[2].length if found and found[2] else ""
-            order = replace(order, length=order.length or length)
-            offences = found[1] if found else _offences(released.group("offences"))
-            found = (order.text(), offences, order)
+    released = _released(text, found)
+    found = released or found
     if found:
-        draft.disposal, draft.offences = found[0], found[1]
+        draft.disposal, draft.offences = found.text, found.offences
 
 
-def _sentenced(text: str) -> tuple[str, list[str], disposal.Disposal | None] | None:
-    """(disposal as the bank writes it, offences, its parts) from the first 'sentenced to ... for ...'."""
+def _sentenced(text: str) -> _Found | None:
+    """The first 'sentenced to ... for ...' (or 'given', 'received', 'made subject to')."""
     for match in DISPOSAL.finditer(text):
         phrase = match.group("disposal").strip(" ,")
         if not DISPOSAL_WORDS.search(phrase) and disposal.parse(phrase) is None:
@@ -549,8 +551,26 @@ def _sentenced(text: str) -> tuple[str, list[str], disposal.Disposal | None] | N
         if term:
             phrase, offences = f"{phrase} for {term.group(1)}", term.group(2)
         order = disposal.parse(phrase)
-        return (order.text() if order else phrase), _offences(offences), order
+        return _Found(order.text() if order else phrase, _offences(offences), order)
     return None
+
+
+def _released(text: str, sentenced: _Found | None) -> _Found | None:
+    """A release halfway through an order: the same order as the sentence, or the only one named.
+
+    The sentence keeps its length and offences; what a release was 'for' is read as the
+    offences only when no sentence named them.
+    """
+    match = disposal.release(text)
+    order = disposal.parse(match.group("disposal"), released=True) if match else None
+    if order is None:
+        return None
+    if sentenced is None:
+        return _Found(order.text(), _offences(match.group("offences")), order)
+    if sentenced.order is not None and sentenced.order.kind != order.kind:
+        return None  # another order (a sibling's, an earlier one): the sentence stands
+    order = replace(order, length=order.length or (sentenced.order.length if sentenced.order else ""))
+    return _Found(order.text(), sentenced.offences, order)
 
 
 def _offences(text: str) -> list[str]:
