@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
     from assistant.casebank.importer import Draft
     from assistant.search import Embedder
+    from assistant.search.engine import Searcher
+    from assistant.search.index import Index
 
 # Theme suggestion: a theme's score is its description's best cosine similarity to any passage
 # of the case, as a z-score against the same theme's best similarities over the bundled bank
@@ -320,8 +322,8 @@ def _pool(checked: Sequence[Case], bank_cases: Sequence[Case], reference: Sequen
     checked_files = {_resolved(c.source) for c in checked}
     cases = [c for c in bank_cases if c.id not in checked_ids and _resolved(c.source) not in checked_files]
     cases += list(checked)
-    held = {c.id for c in cases} | {_resolved(c.source) for c in cases}
-    extra = [c for c in reference if c.id not in held and _resolved(c.source) not in held]
+    ids, files = {c.id for c in cases}, {_resolved(c.source) for c in cases}
+    extra = [c for c in reference if c.id not in ids and _resolved(c.source) not in files]
     return _Pool(cases + extra, frozenset(c.id for c in extra))
 
 
@@ -354,7 +356,8 @@ def model_problems(checked: Sequence[Case], bank_cases: Sequence[Case], index_di
     return problems
 
 
-def _near_duplicates(checked: Sequence[Case], pool: _Pool, index, threshold: float, lines: _Lines) -> list[Problem]:
+def _near_duplicates(checked: Sequence[Case], pool: _Pool, index: "Index", threshold: float,
+                     lines: _Lines) -> list[Problem]:
     """For each checked case, its nearest case of the bank and its nearest bundled case, when
     either reaches `threshold`: a copy of a bundled case is worth a warning of its own."""
     import numpy as np
@@ -378,6 +381,7 @@ def _near_duplicates(checked: Sequence[Case], pool: _Pool, index, threshold: flo
 
 def _duplicate(case: Case, other: Case, similarity: float, threshold: float, bundled: bool,
                lines: _Lines) -> Problem:
+    """The warning for a near duplicate; a bundled original is named as one (it cannot be merged)."""
     what = f"bundled case '{other.id}'" if bundled else f"'{other.id}'"
     advice = "make this case distinct from it" if bundled else "merge them or make this case distinct"
     return Problem(case.source, lines(case, "summary"), "summary",
@@ -395,7 +399,8 @@ class Findability:
     ahead: tuple[str, ...]  # the cases ranked first, best first (FINDABLE_TOP of them)
 
 
-def findability(cases: Sequence[Case], searcher, embedder: "Embedder", top: int = FINDABLE_TOP) -> list[Findability]:
+def findability(cases: Sequence[Case], searcher: "Searcher", embedder: "Embedder",
+                top: int = FINDABLE_TOP) -> list[Findability]:
     """Each case's rank under hybrid search for its title and first sentence, among every case
     the searcher holds: a number a trainer can act on, not only a pass or a fail."""
     queries = [findability_query(c) for c in cases]
@@ -408,6 +413,7 @@ def findability(cases: Sequence[Case], searcher, embedder: "Embedder", top: int 
 
 
 def _lost(case: Case, found: Findability, top: int, lines: _Lines) -> Problem:
+    """The warning for a case search does not bring up, with the rank it did get."""
     return Problem(case.source, lines(case, "title"), "title",
                    f"search for its title and first sentence does not find this case in the top {top} "
                    f"(found: {', '.join(found.ahead)}; it comes {_ordinal(found.rank)} of {found.of}); "
