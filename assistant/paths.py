@@ -46,6 +46,15 @@ def default_data_dir() -> Path:
     return user_data_path("reflect", appauthor=False)
 
 
+def is_bundled(casebank: Path | str) -> bool:
+    """Whether `casebank` is the bundled bank (however the path is spelled): a trainer's own
+    bank gets the bundled one's index as a seed and its cases as a yardstick for the checks."""
+    try:
+        return Path(casebank).expanduser().resolve() == BUNDLED_CASEBANK.resolve()
+    except OSError:
+        return False
+
+
 def resolve_paths(
     casebank: Path | str | None = None,
     index_dir: Path | str | None = None,
@@ -56,7 +65,7 @@ def resolve_paths(
     index = index_dir or os.environ.get(ENV_INDEX_DIR)
     if index:
         index_path = Path(index).expanduser()
-    elif bank.resolve() == BUNDLED_CASEBANK.resolve():
+    elif is_bundled(bank):
         index_path = BUNDLED_INDEX
     else:
         index_path = bank / ".index"

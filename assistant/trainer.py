@@ -24,7 +24,10 @@ from assistant.casebank.model import STAGE_LABELS, STRAND_LABELS, Case, Problem,
 if TYPE_CHECKING:
     import numpy as np
 
+    from assistant.casebank.importer import Draft
     from assistant.search import Embedder
+    from assistant.search.engine import Searcher
+    from assistant.search.index import Index
 
 # Theme suggestion: a theme's score is its description's best cosine similarity to any passage
 # of the case, as a z-score against the same theme's best similarities over the bundled bank
@@ -158,8 +161,7 @@ def import_text(text: str, themes: dict[str, Theme], embedder: "Embedder | None"
 
     draft = importer.parse(text)
     messages = [f"could not find {what}: fill in {name}" for name, what in draft.missing()]
-    if not draft.gender and draft.summary:
-        messages.append("could not find the child's gender in the summary: add child.gender if it matters (optional)")
+    messages += _gender_messages(draft)
     if not draft.strand:
         messages.append("could not find the strand in the title or introduction: strand is set to desistance; "
                         "change it if the case is about safety or others-safety")
@@ -176,12 +178,24 @@ def import_text(text: str, themes: dict[str, Theme], embedder: "Embedder | None"
         guesses = suggester.suggest(vectors)
     else:
         messages.append("could not suggest themes without any case text: fill in themes")
-    for line in draft.left_out:
-        shown = line if len(line) <= 70 else line[:69] + "\u2026"
-        messages.append(f"left out a line that fits no field: '{shown}'")
+    messages += [d.note() for d in draft.dropped]
     topic = guesses[0].id if guesses else ""
     yaml_text = importer.to_yaml(draft, themes=[g.id for g in guesses], topic=topic)
     return ImportResult(yaml_text, importer.case_id(draft, topic), messages, guesses, found)
+
+
+def _gender_messages(draft: "Draft") -> list[str]:
+    """Say when the gender was left unset, and when it was read from pronouns rather than a word."""
+    if not draft.summary:
+        return []
+    if draft.pronouns and not draft.gender:
+        return [f"the summary says {draft.name or 'the child'} uses {draft.pronouns} pronouns: add child.gender "
+                f"in the child's own words if it matters (optional)"]
+    if not draft.gender:
+        return ["could not tell the child's gender from the title or summary: add child.gender if it matters (optional)"]
+    if draft.gender_source == "pronouns":
+        return [f"read child.gender '{draft.gender}' from the pronouns the summary uses for {draft.name}: check it"]
+    return []
 
 
 # --- extra checks for `reflect case validate` -------------------------------------------
@@ -277,52 +291,138 @@ def findability_query(case: Case) -> str:
     return f"{case.title}. {first}"
 
 
-def model_problems(checked: Sequence[Case], bank_cases: Sequence[Case], index_dir: Path,
-                   embedder: "Embedder | None" = None, *, threshold: float = NEAR_DUPLICATE,
-                   top: int = FINDABLE_TOP) -> list[Problem]:
-    """Near duplicates and findability of `checked`, against the bank (and each other).
+def bundled_reference(casebank: Path) -> list[Case]:
+    """The bundled cases a trainer's own bank is checked against ([] for the bundled bank itself).
 
-    The passages come from the bank's index cache where they are there already (the cache is
-    only read, never written); new or edited cases are embedded on the spot.
+    A bank of one or two cases has nothing to be a near duplicate of and nothing to be lost
+    among; the bundled bank is what a shared case will sit beside, so it is the fair yardstick.
+    """
+    from assistant.casebank.load import load_bank
+    from assistant.paths import BUNDLED_CASEBANK, is_bundled
+
+    return [] if is_bundled(casebank) else list(load_bank(BUNDLED_CASEBANK).cases)
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """The cases the checks run over: the bank, the checked cases, and the bundled reference."""
+
+    cases: list[Case]
+    reference_ids: frozenset[str]  # the bundled cases added from outside the bank
+
+    @property
+    def by_id(self) -> dict[str, Case]:
+        return {c.id: c for c in self.cases}
+
+
+def _pool(checked: Sequence[Case], bank_cases: Sequence[Case], reference: Sequence[Case]) -> _Pool:
+    """The bank without the checked cases' old versions, then the checked cases, then the
+    reference cases the bank does not already hold (a bank's own version of a case wins)."""
+    checked_ids = {c.id for c in checked}
+    checked_files = {_resolved(c.source) for c in checked}
+    cases = [c for c in bank_cases if c.id not in checked_ids and _resolved(c.source) not in checked_files]
+    cases += list(checked)
+    ids, files = {c.id for c in cases}, {_resolved(c.source) for c in cases}
+    extra = [c for c in reference if c.id not in ids and _resolved(c.source) not in files]
+    return _Pool(cases + extra, frozenset(c.id for c in extra))
+
+
+def model_problems(checked: Sequence[Case], bank_cases: Sequence[Case], index_dir: Path,
+                   embedder: "Embedder | None" = None, *, reference: Sequence[Case] = (),
+                   threshold: float = NEAR_DUPLICATE, top: int = FINDABLE_TOP) -> list[Problem]:
+    """Near duplicates and findability of `checked`, against the bank, each other and `reference`.
+
+    `reference` is the bundled bank when a trainer checks a bank of their own (see
+    `bundled_reference`). The passages come from the bank's index cache or the committed
+    bundled index where they are there already (both only read, never written); new or
+    edited cases are embedded on the spot.
     """
     from assistant.search import Embedder
     from assistant.search.engine import Searcher
     from assistant.search.index import build
+    from assistant.paths import BUNDLED_INDEX
 
     if not checked:
         return []
     embedder = embedder or Embedder(index_dir=index_dir)
-    checked_ids = {c.id for c in checked}
-    checked_files = {_resolved(c.source) for c in checked}
-    pool = [c for c in bank_cases if c.id not in checked_ids and _resolved(c.source) not in checked_files]
-    pool += list(checked)
-    from assistant.paths import BUNDLED_INDEX
-
-    # a trainer's bank reuses the committed vectors of any bundled case it holds (only read)
-    index, _ = build(pool, index_dir, embedder, write=False, seed_dirs=[BUNDLED_INDEX])
+    pool = _pool(checked, bank_cases, reference)
+    index, _ = build(pool.cases, index_dir, embedder, write=False, seed_dirs=[BUNDLED_INDEX])
     lines = _Lines()
-    problems: list[Problem] = []
-    by_id = {c.id: c for c in pool}
-    for n in nearest_neighbours(index):
-        if n.case_id in checked_ids and n.similarity >= threshold:
-            case = by_id[n.case_id]
-            other = by_id[n.other_id]
-            problems.append(Problem(case.source, lines(case, "summary"), "summary",
-                                    f"near duplicate of '{n.other_id}' ({other.source}): similarity "
-                                    f"{n.similarity:.2f} >= {threshold:.2f}; merge them or make this case distinct",
-                                    "warning"))
-    searcher = Searcher(pool, index)
-    queries = [findability_query(c) for c in checked]
-    vectors = embedder.encode(queries)
-    for case, query, vector in zip(checked, queries, vectors):
-        hits = searcher.search(query, vector, k=top, mode="hybrid")
-        found = [h.case.id for h in hits]
-        if case.id not in found:
-            problems.append(Problem(case.source, lines(case, "title"), "title",
-                                    f"search for its title and first sentence does not find this case in the top "
-                                    f"{top} (found: {', '.join(found)}); make the title and opening more specific",
-                                    "warning"))
+    problems = _near_duplicates(checked, pool, index, threshold, lines)
+    searcher = Searcher(pool.cases, index)
+    for case, found in zip(checked, findability(checked, searcher, embedder, top)):
+        if found.rank > top:
+            problems.append(_lost(case, found, top, lines))
     return problems
+
+
+def _near_duplicates(checked: Sequence[Case], pool: _Pool, index: "Index", threshold: float,
+                     lines: _Lines) -> list[Problem]:
+    """For each checked case, its nearest case of the bank and its nearest bundled case, when
+    either reaches `threshold`: a copy of a bundled case is worth a warning of its own."""
+    import numpy as np
+
+    sims = case_similarities(index)
+    np.fill_diagonal(sims, -np.inf)
+    row = {cid: i for i, cid in enumerate(index.case_ids)}
+    in_reference = np.array([cid in pool.reference_ids for cid in index.case_ids], dtype=bool)
+    by_id = pool.by_id
+    problems: list[Problem] = []
+    for case in checked:
+        for group in (~in_reference, in_reference):
+            scores = np.where(group, sims[row[case.id]], -np.inf)
+            if not group.any() or float(scores.max()) < threshold:
+                continue
+            other = by_id[index.case_ids[int(scores.argmax())]]
+            problems.append(_duplicate(case, other, float(scores.max()), threshold,
+                                       other.id in pool.reference_ids, lines))
+    return problems
+
+
+def _duplicate(case: Case, other: Case, similarity: float, threshold: float, bundled: bool,
+               lines: _Lines) -> Problem:
+    """The warning for a near duplicate; a bundled original is named as one (it cannot be merged)."""
+    what = f"bundled case '{other.id}'" if bundled else f"'{other.id}'"
+    advice = "make this case distinct from it" if bundled else "merge them or make this case distinct"
+    return Problem(case.source, lines(case, "summary"), "summary",
+                   f"near duplicate of {what} ({other.source}): similarity {similarity:.2f} >= {threshold:.2f}; "
+                   f"{advice}", "warning")
+
+
+@dataclass(frozen=True)
+class Findability:
+    """Where search for a case's own title and first sentence puts it, among `of` cases."""
+
+    case_id: str
+    rank: int  # 1 = first
+    of: int
+    ahead: tuple[str, ...]  # the cases ranked first, best first (FINDABLE_TOP of them)
+
+
+def findability(cases: Sequence[Case], searcher: "Searcher", embedder: "Embedder",
+                top: int = FINDABLE_TOP) -> list[Findability]:
+    """Each case's rank under hybrid search for its title and first sentence, among every case
+    the searcher holds: a number a trainer can act on, not only a pass or a fail."""
+    queries = [findability_query(c) for c in cases]
+    out: list[Findability] = []
+    for case, query, vector in zip(cases, queries, embedder.encode(queries)):
+        order = [h.case.id for h in searcher.search(query, vector, k=len(searcher.cases), mode="hybrid")]
+        rank = order.index(case.id) + 1 if case.id in order else len(order) + 1
+        out.append(Findability(case.id, rank, len(searcher.cases), tuple(order[:top])))
+    return out
+
+
+def _lost(case: Case, found: Findability, top: int, lines: _Lines) -> Problem:
+    """The warning for a case search does not bring up, with the rank it did get."""
+    return Problem(case.source, lines(case, "title"), "title",
+                   f"search for its title and first sentence does not find this case in the top {top} "
+                   f"(found: {', '.join(found.ahead)}; it comes {_ordinal(found.rank)} of {found.of}); "
+                   f"make the title and opening more specific", "warning")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _resolved(source: str) -> str:

@@ -29,13 +29,13 @@ EXPECTED = {
                                       ["shoplifting from a sports shop"], 0, 2,
                                       {"title", "child.age", "inspector_comments", "learning"}),
     "numbered_review.txt": ("review", "desistance", "Jamal", 15, "boy",
-                            "youth rehabilitation order with supervision for 12 months",
+                            "youth rehabilitation order with supervision (12 months)",
                             ["robbery", "possession of a bladed article"], 2, 2, {"title"}),
     "crlf_implementation.txt": ("implementation", "desistance", "Priya", 13, "girl", "referral order",
                                 ["arson"], 2, 2, {"title"}),
-    "curly_dashes_review_safety.txt": ("review", "safety", "Ellie", 16, "girl", "youth rehabilitation order for 9 months",
+    "curly_dashes_review_safety.txt": ("review", "safety", "Ellie", 16, "girl", "youth rehabilitation order (9 months)",
                                        ["theft", "handling stolen goods"], 2, 2, set()),
-    "wrapped_document.txt": ("assessment", "desistance", "Tomasz", 17, "male", "referral order for 6 months",
+    "wrapped_document.txt": ("assessment", "desistance", "Tomasz", 17, "male", "referral order (6 months)",
                              ["possession of cannabis with intent to supply"], 2, 2, set()),
 }
 
@@ -59,6 +59,7 @@ def test_importer_reads_each_style(name: str) -> None:
     for noise in ("Back to top", "Next chapter", "homepage", "training/learning purposes", "\u00a0", "\r", "\u200b"):
         assert noise not in text
     assert draft.left_out == []
+    assert all(d.what != "a line that fits no field" for d in draft.dropped)
 
 
 def test_the_inputs_cover_the_styles_asked_for() -> None:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
+from assistant.casebank import disposal, gender
 from assistant.casebank.model import STAGE_LABELS, STAGES
 
 PLACEHOLDER = "FILL IN"
@@ -132,6 +133,10 @@ class Draft:
     intro: str = ""  # the introduction before the first section, without its list
     expectations: list[str] = field(default_factory=list)  # the introduction's "We expect ..." list
     left_out: list[str] = field(default_factory=list)  # lines that fit no field
+    title_line: int = 0  # the line the title (or the page heading) was read from
+    gender_source: str = ""  # where the gender was read: see `assistant.casebank.gender`
+    pronouns: str = ""  # pronouns the text states for the child, e.g. "they/them"
+    dropped: list["Dropped"] = field(default_factory=list)  # every block of input that reached no field
 
     def sections(self) -> list[tuple[str, str]]:
         """The draft's case text, as the search layer embeds a case."""
@@ -161,44 +166,17 @@ class Draft:
 
 
 def parse(text: str) -> Draft:
-    """Read a pasted case illustration into a draft; never raises for odd input."""
-    lines = normalise(text).split("\n")
-    draft = Draft()
-    blocks: dict[str, list[str]] = {}
-    preamble: list[str] = []
-    current: str | None = None
-    run = 0  # headings in a row with nothing under them
-    seen_content = False
-    for raw in lines:
-        line = raw.strip()
-        if not line:
-            (blocks.setdefault(current, []) if current else preamble).append("")
-            continue
-        if is_noise(line):
-            continue
-        head = heading_of(line)
-        if head:
-            section, rest = head
-            run += 1
-            if section == "further_reading" and current == "questions":
-                blocks[current].append("See also:")  # reading lines, then perhaps more questions
-                rest and blocks[current].append(rest)
-                continue
-            current = section
-            if rest:
-                blocks.setdefault(current, []).append(rest)
-                seen_content, run = True, 0
-            continue
-        if run >= 2 and not seen_content:
-            current = None  # those headings were a table of contents: this is the introduction
-        run = 0
-        if current is None:
-            preamble.append(line)
-        else:
-            seen_content = True
-            blocks.setdefault(current, []).append(raw.rstrip())
+    """Read a pasted case illustration into a draft; never raises for odd input.
 
-    _read_preamble(draft, preamble)
+    Every line that reaches no field is kept in `draft.dropped` with its line number, so that
+    the import can say what it left out rather than lose it quietly.
+    """
+    reader = _Reader()
+    for number, raw in enumerate(normalise(text).split("\n"), 1):
+        reader.feed(number, raw)
+    draft = Draft()
+    blocks = reader.blocks
+    _read_preamble(draft, reader.preamble)
     draft.summary = _prose(blocks.get("summary", []))
     draft.inspector_comments = _prose(blocks.get("inspector_comments", []))
     draft.learning = _items(blocks.get("learning", []), draft.left_out, prose_ok=True)
@@ -207,25 +185,186 @@ def parse(text: str) -> Draft:
         draft.further_reading.append(line)
     _read_summary(draft)
     _read_stage(draft)
+    draft.dropped = _dropped(draft, reader)
     return draft
 
 
-def _read_preamble(draft: Draft, preamble: list[str]) -> None:
-    """The title, and the introduction with its list of what inspectors expect."""
-    intro: list[str] = []
-    for line in preamble:
+@dataclass
+class _Reader:
+    """Sorts the lines of a page into sections, the preamble and the page's navigation, by number."""
+
+    blocks: dict[str, list[str]] = field(default_factory=dict)
+    numbers: dict[str, list[int]] = field(default_factory=dict)  # the line number of each block line
+    preamble: list[tuple[int, str]] = field(default_factory=list)
+    navigation: list[tuple[int, str]] = field(default_factory=list)  # noise, and a table of contents
+    current: str | None = None
+    headings: list[tuple[int, str]] = field(default_factory=list)  # headings in a row, nothing under them
+    seen_content: bool = False
+
+    def feed(self, number: int, raw: str) -> None:
+        line = raw.strip()
         if not line:
-            continue
-        if not draft.title and not draft.heading and not intro and not bullet_text(line) \
-                and not re.match(r"(?i)this case (?:example|illustration|study)|we expect", line) \
-                and len(line) <= 120 and not line.endswith((".", ":")):
-            draft.title = line
-            continue
-        intro.append(line)
-    draft.expectations = [b for b in (bullet_text(x) for x in intro) if b]
-    draft.intro = " ".join(x for x in intro if not bullet_text(x))
+            self._add(number, "")
+            return
+        if is_noise(line):
+            self.navigation.append((number, line))
+            return
+        head = heading_of(line)
+        if head:
+            self._heading(number, line, *head)
+            return
+        if len(self.headings) >= 2 and not self.seen_content:
+            self.navigation.extend(self.headings)  # those headings were a table of contents
+            self.current = None  # and this is the introduction
+        self.headings = []
+        if self.current is not None:
+            self.seen_content = True
+        self._add(number, raw.rstrip() if self.current else line)
+
+    def _heading(self, number: int, line: str, section: str, rest: str) -> None:
+        self.headings.append((number, line))
+        if section == "further_reading" and self.current == "questions":
+            self._add(number, "See also:")  # reading lines, then perhaps more questions
+            if rest:
+                self._add(number, rest)
+            return
+        self.current = section
+        if rest:
+            self._add(number, rest)
+            self.seen_content, self.headings = True, []
+
+    def _add(self, number: int, text: str) -> None:
+        if self.current is None:
+            self.preamble.append((number, text))
+            return
+        self.blocks.setdefault(self.current, []).append(text)
+        self.numbers.setdefault(self.current, []).append(number)
+
+
+def _read_preamble(draft: Draft, preamble: list[tuple[int, str]]) -> None:
+    """The title, and the introduction with its list of what inspectors expect."""
+    first = next(((n, line) for n, line in preamble if line), None)
+    if first and _could_be_title(first[1]):
+        draft.title, draft.title_line = first[1], first[0]
+    runs = _preamble_runs(preamble, draft.title_line)
+    draft.expectations = _items([t for is_list, lines in runs if is_list for _, t in lines], [], prose_ok=True)
+    draft.intro = " ".join(t for is_list, lines in runs if not is_list for _, t in lines)
     if draft.title and CHAPTER.fullmatch(_key(draft.title)):
         draft.heading, draft.title = draft.title, ""
+
+
+def _could_be_title(line: str) -> bool:
+    """A short line that is no sentence, no bullet and no introduction."""
+    return (not bullet_text(line) and not re.match(r"(?i)this case (?:example|illustration|study)|we expect", line)
+            and len(line) <= 120 and not line.endswith((".", ":")))
+
+
+# --- what was left out -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dropped:
+    """A block of the input that reached no field of the case, for a one-line note."""
+
+    what: str  # "the introduction", "the 'We expect ...' list", "page navigation", ...
+    lines: tuple[int, ...]  # its line numbers in the pasted text (after line endings are normalised)
+    first: tuple[str, ...]  # the first words of the block (of each distinct line, for navigation)
+    why: str = ""  # what it was used for, or why no field fits
+
+    def note(self) -> str:
+        """'left out the introduction at line 9: 'This case example …' (read only to find the stage)'."""
+        quoted = ", ".join(f"'{_first_words(t)}'" for t in self.first)
+        return f"left out {self.what} at {_span(self.lines)}: {quoted}" + (f" ({self.why})" if self.why else "")
+
+
+def _first_words(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " \u2026"
+
+
+def _span(numbers: tuple[int, ...]) -> str:
+    """(1, 2, 3, 7) -> 'lines 1-3, 7'; (9,) -> 'line 9'."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs]
+    return ("lines " if len(numbers) > 1 else "line ") + ", ".join(parts)
+
+
+WE_EXPECT = re.compile(r"(?i)\bwe expect\b")
+
+
+def _dropped(draft: Draft, reader: _Reader) -> list[Dropped]:
+    """The preamble's introduction and lists, the lines no section could use, and the page's
+    navigation, in the order they came."""
+    out = _preamble_blocks(draft, reader.preamble)
+    out += _left_out_lines(draft.left_out, reader)
+    if reader.navigation:
+        out.append(_navigation(reader.navigation))
+    return sorted(out, key=lambda d: d.lines[0])
+
+
+def _preamble_blocks(draft: Draft, preamble: list[tuple[int, str]]) -> list[Dropped]:
+    """Runs of prose and runs of bullets before the first section, except the title."""
+    out: list[Dropped] = []
+    runs = _preamble_runs(preamble, draft.title_line)
+    for i, (is_list, lines) in enumerate(runs):
+        numbers = tuple(n for n, _ in lines)
+        if not is_list:
+            out.append(Dropped("the introduction", numbers, (lines[0][1],), "read only to find the stage and strand"))
+            continue
+        items = sum(bullet_text(text) is not None for _, text in lines)
+        count = f"{items} item{'s' if items != 1 else ''}"
+        if i and WE_EXPECT.search(runs[i - 1][1][-1][1]):
+            out.append(Dropped(f"the 'We expect ...' list ({count})", numbers, (bullet_text(lines[0][1]) or "",),
+                               "a case has no field for it: each stage's expectations are in framework.yaml"))
+        else:
+            out.append(Dropped(f"a list before the case summary ({count})", numbers,
+                               (bullet_text(lines[0][1]) or "",), "it comes before any section"))
+    return out
+
+
+def _preamble_runs(preamble: list[tuple[int, str]], title_line: int) -> list[tuple[bool, list[tuple[int, str]]]]:
+    """(is a list, its lines): a wrapped bullet's next line, in lower case and with no blank
+    line between, stays in its list."""
+    runs: list[tuple[bool, list[tuple[int, str]]]] = []
+    last = -1
+    for number, line in preamble:
+        if not line or number == title_line:
+            continue
+        is_list = bullet_text(line) is not None or bool(
+            runs and runs[-1][0] and number == last + 1 and line[0].islower())
+        if runs and runs[-1][0] == is_list:
+            runs[-1][1].append((number, line))
+        else:
+            runs.append((is_list, [(number, line)]))
+        last = number
+    return runs
+
+
+def _left_out_lines(left_out: list[str], reader: _Reader) -> list[Dropped]:
+    """Lines a section held but none of its fields could: each with the line it came from."""
+    used: set[int] = set()
+    out: list[Dropped] = []
+    for text in left_out:
+        number = next((n for section, lines in reader.blocks.items()
+                       for n, raw in zip(reader.numbers[section], lines)
+                       if raw.strip() == text and n not in used), 0)
+        used.add(number)
+        out.append(Dropped("a line that fits no field", (number,), (text,)))
+    return out
+
+
+def _navigation(lines: list[tuple[int, str]]) -> Dropped:
+    """All the page's navigation and notices in one note: each is a line or two, and many."""
+    lines = sorted(lines)
+    distinct = tuple(dict.fromkeys(text for _, text in lines))
+    return Dropped("page navigation and notices", tuple(n for n, _ in lines), distinct[:3],
+                   f"and {len(distinct) - 3} more" if len(distinct) > 3 else "")
 
 
 CHAPTER = re.compile(r"(?:assessing|assessment|planning|implementing|implementation|delivering|delivery"
@@ -328,12 +467,10 @@ NUMBERS = {w: i for i, w in enumerate(
     "sixteen seventeen eighteen nineteen".split())}
 _NUM = r"(?:\d{1,2}|" + "|".join(NUMBERS) + r")"
 _NAME = r"(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)"
-AGE = re.compile(_NAME + r"(?i:,| is| was| who is| who was)\s+(?i:now\s+)?(?i:an?\s+|aged\s+)?(?P<age>(?i:" + _NUM
+AGE = re.compile(_NAME + r"(?:\s*\([^()]{1,20}\))?(?i:,| is| was| who is| who was)\s+(?i:now\s+)?(?i:an?\s+|aged\s+)?(?P<age>(?i:" + _NUM
                  + r"))(?i:[- ]years?[- ]old\b|\b(?=[,)]))")
 AGE_ONLY = re.compile(r"\b(?:an?\s+|aged\s+)(?P<age>" + _NUM + r")[- ]years?[- ]old\b", re.IGNORECASE)
 NAME_IS = re.compile(r"^(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?) (?:is|was|lives|lived|had|has)\b")
-GENDERS = [(r"young woman|female", "female"), (r"young man|male", "male"), (r"non-binary", "non-binary"),
-           (r"girl", "girl"), (r"boy", "boy")]
 NOT_NAMES = {"the", "this", "she", "he", "they", "it", "there", "when", "after", "before", "as", "in", "on", "at",
              "his", "her", "their", "a", "an", "our", "case", "child"}
 DISPOSAL = re.compile(
@@ -346,9 +483,18 @@ DISPOSAL_WORDS = re.compile(r"(?i)order|caution|disposal|outcome|sentence|discha
 
 
 def _read_summary(draft: Draft) -> None:
+    """The child's name, age and gender, the disposal and the offences, from the summary."""
     text = draft.summary
     if not text:
         return
+    sentence = _read_child(draft, text)
+    reading = gender.read(draft.title, text, draft.name, sentence)
+    draft.gender, draft.gender_source, draft.pronouns = reading.value, reading.source, reading.stated
+    _read_disposal(draft, text)
+
+
+def _read_child(draft: Draft, text: str) -> str:
+    """Name and age from the opening sentences; returns the sentence that introduced the child."""
     head = " ".join(re.split(r"(?<=[.!?])\s+", text)[:3])
     for scope in (head, text):
         match = AGE.search(scope)
@@ -368,23 +514,70 @@ def _read_summary(draft: Draft) -> None:
             draft.name = name.group("name")
     if draft.age is not None and not 5 <= draft.age <= 25:
         draft.age = None
-    for pattern, gender in GENDERS:
-        if sentence and re.search(rf"\b(?:{pattern})\b", sentence, re.IGNORECASE):
-            draft.gender = gender
-            break
+    return sentence
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A disposal found in the summary: as the case file will hold it, and in its parts."""
+
+    text: str
+    offences: list[str]
+    order: disposal.Disposal | None  # None when the words name no order `disposal` knows
+
+
+def _read_disposal(draft: Draft, text: str) -> None:
+    """The first sentence or release the summary names, in the bank's words (see `disposal`).
+
+    'Sentenced to ... for ...' comes first; 'released halfway through a ... for ...' marks that
+    order as served in part, or stands alone when nothing else names the order.
+    """
+    found = _sentenced(text)
+    released = _released(text, found)
+    found = released or found
+    if found:
+        draft.disposal, draft.offences = found.text, found.offences
+
+
+def _sentenced(text: str) -> _Found | None:
+    """The first 'sentenced to ... for ...' (or 'given', 'received', 'made subject to')."""
     for match in DISPOSAL.finditer(text):
-        disposal = match.group("disposal").strip(" ,")
-        if not DISPOSAL_WORDS.search(disposal):
+        phrase = match.group("disposal").strip(" ,")
+        if not DISPOSAL_WORDS.search(phrase) and disposal.parse(phrase) is None:
             continue
         offences = match.group("offences")
         term = re.match(r"(?i)(" + _NUM + r"[- ](?:months?|weeks?|years?|hours?))\s+(?:for|after|following)\s+"
                         r"(?:an? |the )?(?:offences? of )?(.+)", offences)
         if term:
-            disposal, offences = f"{disposal} for {term.group(1)}", term.group(2)
-        offences = re.split(r",?\s+(?:after|when|while|because|following|which|having|but|and then|as)\s", offences)[0]
-        draft.disposal = disposal
-        draft.offences = _split_offences(offences)
-        break
+            phrase, offences = f"{phrase} for {term.group(1)}", term.group(2)
+        order = disposal.parse(phrase)
+        return _Found(order.text() if order else phrase, _offences(offences), order)
+    return None
+
+
+def _released(text: str, sentenced: _Found | None) -> _Found | None:
+    """A release halfway through an order: the same order as the sentence, or the only one named.
+
+    The sentence keeps its length and offences; what a release was 'for' is read as the
+    offences only when no sentence named them.
+    """
+    match = disposal.release(text)
+    order = disposal.parse(match.group("disposal"), released=True) if match else None
+    if order is None:
+        return None
+    if sentenced is None:
+        return _Found(order.text(), _offences(match.group("offences")), order)
+    if sentenced.order is not None and sentenced.order.kind != order.kind:
+        return None  # another order (a sibling's, an earlier one): the sentence stands
+    order = replace(order, length=order.length or (sentenced.order.length if sentenced.order else ""))
+    return _Found(order.text(), sentenced.offences, order)
+
+
+def _offences(text: str) -> list[str]:
+    """The offences of a 'for ...' clause, up to where the sentence moves on to something else."""
+    text = re.split(r",?\s+(?:after|when|while|because|following|which|having|but|and then|as"
+                    r"|and (?:was|were|is|has|had|he|she|they)\b)\s", text)[0]
+    return [disposal.offence(o) for o in _split_offences(text)]
 
 
 def _sentence_at(text: str, pos: int) -> str:

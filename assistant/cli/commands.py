@@ -343,7 +343,8 @@ def case() -> None:
 @click.option("--checks", is_flag=True,
               help="Also run the checks that load the embedding model (slower): warn about a case that "
                    "nearly duplicates another, and about a case that search does not find in the top 3 "
-                   "by its own title and first sentence.")
+                   "by its own title and first sentence. A bank of your own is checked against the "
+                   "bundled cases as well.")
 @click.option("--strict", is_flag=True,
               help="Run every check (as --checks) and treat warnings as errors: exit 1 on any.")
 @click.pass_context
@@ -362,8 +363,10 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], checks: bool, strict: 
         _embedder(where).preload()  # the model loads while the files are checked
     bank = validate_paths(list(paths), where.casebank) if paths else load_bank(where.casebank)
     problems = list(bank.problems) + identifier_problems(bank.cases)
+    note = ""
     if checks or strict:
-        problems += _model_checks(where, bank, bool(paths))
+        found, note = _model_checks(where, bank, bool(paths))
+        problems += found
     if strict:
         from dataclasses import replace
 
@@ -373,22 +376,32 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], checks: bool, strict: 
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     if errors:
+        if note:
+            echo(note)
         fail(f"{len(errors)} problem(s) in {len({p.path for p in errors})} file(s); {len(bank.cases)} valid case(s)")
-    note = f" {warnings} warning(s) above (--strict makes them errors)." if warnings else ""
-    echo(f"All {len(bank.cases)} case(s) valid.{note}")
+    counted = f" {warnings} warning(s) above (--strict makes them errors)." if warnings else ""
+    echo(f"All {len(bank.cases)} case(s) valid.{counted}")
+    if note:
+        echo(note)
 
 
-def _model_checks(where: Paths, bank: Any, named_files: bool) -> list[Any]:
-    """Near duplicates and findability of the checked cases, against the whole bank."""
+def _model_checks(where: Paths, bank: Any, named_files: bool) -> tuple[list[Any], str]:
+    """Near duplicates and findability of the checked cases, against the whole bank and, for a
+    bank of one's own, the bundled cases too; and a line saying so when they were added."""
     from assistant.casebank import load_bank
     from assistant.search import ModelUnavailable
-    from assistant.trainer import model_problems
+    from assistant.trainer import bundled_reference, model_problems
 
     whole = load_bank(where.casebank) if named_files else bank
+    held = {c.id for c in whole.cases} | {c.id for c in bank.cases}
+    reference = [c for c in bundled_reference(where.casebank) if c.id not in held]
     try:
-        return model_problems(bank.cases, whole.cases, where.index_dir, _embedder(where))
+        problems = model_problems(bank.cases, whole.cases, where.index_dir, _embedder(where), reference=reference)
     except ModelUnavailable as exc:
         fail(str(exc))
+    note = (f"Near duplicates and findability were checked against the {len(reference)} bundled case(s) too."
+            if reference and bank.cases else "")
+    return problems, note
 
 
 @case.command(name="new", context_settings=CONTEXT)
@@ -428,8 +441,9 @@ def case_import(ctx: click.Context, file: Path, output: Path | None) -> None:
 
     FILE is text copied from a web page or a document, with headed sections (case summary,
     inspector comments, important learning, take-aways). Anything not found becomes a FILL IN
-    placeholder and is listed on stderr, one line each; themes are suggested by similarity
-    to the theme descriptions and should be reviewed.
+    placeholder and is listed on stderr, one line each, and so is every block of the text that
+    went into no field (with its line number); themes are suggested by similarity to the theme
+    descriptions and should be reviewed.
     """
     from assistant.search import ModelUnavailable
     from assistant.trainer import import_text
