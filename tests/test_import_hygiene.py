@@ -43,7 +43,7 @@ def test_help_and_validate_leave_torch_out(args: list[str]) -> None:
     loaded = modules_after(code)
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
     # The web server is loaded by `reflect serve` alone, when it starts serving.
-    assert not loaded & {"textual_serve", "aiohttp", "assistant.serve"}, sorted(loaded & {"textual_serve", "aiohttp", "assistant.serve"})
+    assert not loaded & {"textual_serve", "aiohttp", "assistant.cli.serve"}, sorted(loaded & {"textual_serve", "aiohttp", "assistant.cli.serve"})
 
 
 @pytest.mark.slow

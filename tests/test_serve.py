@@ -184,7 +184,7 @@ def test_each_tab_runs_this_interpreter_on_the_same_folders(tmp_path: Path) -> N
     import shlex
 
     from assistant.paths import resolve_paths
-    from assistant.serve import app_command
+    from assistant.cli.serve import app_command
 
     paths = resolve_paths(tmp_path / "my bank", None, tmp_path / "data; rm -rf ~")
     words = shlex.split(app_command(paths))

@@ -226,7 +226,7 @@ def test_awkward_characters_survive_a_real_import(bank, suggester, tmp_path: Pat
 
 def test_theme_inference_quality_on_the_bundled_bank(bank, case_search, suggester) -> None:
     """Precision and recall of suggested themes against each bundled case's labels."""
-    rows = trainer._split_rows(case_search.index)
+    rows = trainer.authoring._split_rows(case_search.index)
     by_id = {c.id: c for c in bank.cases}
     tp = fp = fn = 0
     for case_id, vectors in zip(case_search.index.case_ids, rows):

@@ -322,7 +322,7 @@ def serve(ctx: click.Context, port: int, font_size: int) -> None:
     can open the app. Each browser tab is its own copy of the app, with the same case bank
     and data folder; closing a tab closes that copy (everything sent is already saved).
     """
-    from assistant import serve as web
+    from assistant.cli import serve as web
 
     try:
         web.serve(_paths(ctx), port, font_size, announce=lambda address: echo(
