@@ -295,9 +295,20 @@ def test_huge_unicode_paste_finds_what_it_should():
     "Jo Bo Academy " * 7_000,
     "x@y." * 25_000,
 ], ids=lambda t: f"{t[:12]!r}x{len(t)}")
-def test_pathological_input_completes(text):
-    # A catastrophic regex would hang here; benchmarks/bench_privacy.py prints the timings.
-    assert isinstance(find_identifiers(text), list)
+def test_pathological_input_completes(text, tmp_path):
+    """A catastrophic regex would hang: run in a child process with a deadline (Python's re
+    holds the interpreter, so no thread or signal could stop it). Timings: benchmarks/bench_privacy.py."""
+    sample = tmp_path / "paste.txt"
+    sample.write_text(text, encoding="utf-8")
+    script = ("import sys; from assistant.privacy import find_identifiers; "
+              "found = find_identifiers(open(sys.argv[1], encoding='utf-8').read()); print(type(found).__name__)")
+    try:
+        result = subprocess.run([sys.executable, "-c", script, str(sample)], capture_output=True, text=True,
+                                timeout=30, cwd=Path(__file__).resolve().parent.parent)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the identifier detectors took over 30 s on this input: a catastrophic regex?")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "list"
 
 
 # --------------------------------------------------------------------------

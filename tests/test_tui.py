@@ -15,6 +15,13 @@ from assistant.tui.reflection_screen import ReflectionScreen
 from assistant.tui.start_screen import StartScreen
 
 from tui_helpers import make_app, screen_text, texts, wait_until
+from assistant.tui.help_screen import HelpScreen
+
+
+def markdown_text(app) -> str:
+    """The words the current screen's Markdown widgets show (their rendered blocks)."""
+    return "\n".join(str(block._content) if hasattr(block, "_content") else str(block.visual)
+                     for block in app.screen.query("MarkdownBlock"))
 
 FAMILY = ("I met K and his mum at home twice and asked them what they thought had led to the robbery, "
           "and his mum told me about the older boys he had started to spend time with.")
@@ -212,7 +219,8 @@ async def test_command_palette_lists_the_actions(tmp_path: Path, case_search) ->
         await pilot.press("ctrl+l")
         assert app.theme == "textual-light"
         await pilot.press("f1")
-        assert "How reflect works" in screen_text(app) or app.screen.query("Markdown")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+        await wait_until(pilot, lambda: "How reflect works" in markdown_text(app), what="the help text")
 
 
 async def test_browse_filters_and_search(tmp_path: Path, case_search) -> None:

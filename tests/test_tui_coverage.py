@@ -46,8 +46,8 @@ async def test_vague_then_specific_then_clear_and_confirm(tmp_path: Path, case_s
         marks.highlighted = 0
         for _ in range(target):
             await pilot.press("down")
-        assert "carers" in str(screen.query_one("#coverage-detail").visual).lower() or \
-            conv.expectations[target].text[:30] in str(screen.query_one("#coverage-detail").visual)
+        detail = str(screen.query_one("#coverage-detail").visual)
+        assert conv.expectations[target].text[:30] in detail and "Evidence:" in detail, detail
         await pilot.press("x")
         await wait_until(pilot, lambda: checklist_lines(screen)[target].startswith("☒"), what="cleared mark")
         assert "involves-child-and-carers" not in app.services.store.covered(conv.session.id)

@@ -154,7 +154,7 @@ def search(ctx: click.Context, text: str | None, queries_file: Path | None, k: i
         docs = [_search_json(q, hits) for q, hits in results]
         echo(dumps(docs if queries_file else docs[0], ensure_ascii=False, indent=2))
         return
-    from assistant import report
+    from assistant.cli import report
 
     for q, hits in results:
         report.search_table(q, hits)
@@ -194,7 +194,7 @@ def index(ctx: click.Context, rebuild: bool) -> None:
 
     Also makes the ONNX copy of the model that queries run on, if there is none yet.
     """
-    from assistant import report
+    from assistant.cli import report
     from assistant.search import ModelUnavailable
 
     paths = _paths(ctx)
@@ -283,7 +283,7 @@ def coverage(ctx: click.Context, text: str | None, stage: str | None, strand: st
         docs = [r.as_json() for r in results]
         echo(dumps(docs if answers_file else docs[0], indent=2))
         return
-    from assistant import report
+    from assistant.cli import report
 
     for item, result in zip(items, results):
         report.coverage_table(item, result)
@@ -534,7 +534,7 @@ def eval_command(ctx: click.Context, qrels: Path, as_json: bool) -> None:
                               for name, rows in classes.items()}
         echo(dumps(doc, indent=2))
         return
-    from assistant import report
+    from assistant.cli import report
 
     report.eval_table(scores, len(judged), len(bank.cases))
     for name, rows in classes.items():
@@ -597,7 +597,7 @@ def sessions_list(ctx: click.Context, as_json: bool) -> None:
                      "finished_at": s.finished_at, "first_answer": s.first_answer} for s in rows],
                    ensure_ascii=False, indent=2))
         return
-    from assistant import report
+    from assistant.cli import report
 
     report.sessions_table(rows)
 

@@ -262,6 +262,14 @@ class Conversation:
             raise ReflectionError(f"'{expectation_id}' is not an expectation of this stage")
         self.store.set_coverage_state(self.session.id, expectation_id, state)
 
+    def pinned(self) -> set[str]:
+        """Ids of the cases kept beside this reflection (they go into its log)."""
+        return {p.case_id for p in self.store.pins(self.session.id)}
+
+    def pin(self, case_id: str, title: str, snippet: str, reason: str = "") -> None:
+        """Keep a case beside the reflection, with the passage that matched and why it was shown."""
+        self.store.pin_case(self.session.id, case_id, title=title, snippet=snippet, reason=reason)
+
     def reflection_text(self) -> str:
         """Everything the practitioner has written so far, for coverage and search."""
         return "\n".join(t.text for t in self.turns() if t.role == "practitioner" and t.kind == "answer"

@@ -18,6 +18,7 @@ from assistant.casebank.model import STAGE_LABELS, STAGES
 from assistant.group import GroupError, GroupSession, PeopleError, clock_text, parse_participants
 from assistant.group.people import Participant
 from assistant.textsafe import one_line
+from assistant.reflection.commands import parse_command
 from assistant.search.filters import Filters, listing
 from assistant.tui import messages
 from assistant.tui.jobs import Jobs, job
@@ -340,15 +341,15 @@ class QuestionScreen(Screen[None]):
     def submitted(self, event: Input.Submitted) -> None:
         line = event.value
         box = self.query_one("#said-input", Input)
+        command = parse_command(line)
         try:
-            if line.strip().startswith("/action "):
-                actions = self.group.add_actions(line.strip()[len("/action "):])
+            if command is not None and command.name == "action":
+                actions = self.group.add_actions(command.rest)
                 self.notify(f"Action recorded ({len(actions)}).")
                 box.value = ""
                 return
-            if line.strip().startswith("/add "):
-                raw = line.strip()[len("/add "):]
-                people = parse_participants(raw)
+            if command is not None and command.name == "add":
+                people = parse_participants(command.rest)
                 for person in people:
                     self.group.add_participant(person.name, person.initials)
                 self.notify("Added: " + ", ".join(p.label() for p in people), markup=False)
@@ -419,10 +420,11 @@ class GroupCloseScreen(Screen[None]):
     @on(Input.Submitted, "#close-input")
     def submitted(self, event: Input.Submitted) -> None:
         line = event.value.strip()
+        command = parse_command(line)
         try:
-            if line.startswith("/action "):
-                self.group.add_actions(line[len("/action "):])
-                shown = "Action: " + line[len("/action "):]
+            if command is not None and command.name == "action":
+                self.group.add_actions(command.rest)
+                shown = "Action: " + command.rest
             else:
                 self.group.take_back(line)
                 shown = "Take back: " + line

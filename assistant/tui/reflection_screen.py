@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, Sta
 
 from assistant.privacy import describe, find_identifiers, redact
 from assistant.reflection import Conversation, ReflectionError
+from assistant.reflection.commands import Command, parse_command
 from assistant.reflection.reflector import AfterAnswer, Reflector
 from assistant.store import StoreBusy, StoreError
 from assistant.textsafe import plain
@@ -135,8 +136,9 @@ class ReflectionScreen(Jobs, Screen[None]):
             return
         box = self.query_one("#answer", TextArea)
         raw = box.text
-        if raw.strip().startswith("/") and "\n" not in raw.strip():
-            self.run_command(raw.strip())
+        command = parse_command(raw)
+        if command is not None:
+            self.run_command(command)
             return
         if not raw.strip():
             self.show_notice("Nothing to send yet: write an answer, or press Ctrl+N to skip.")
@@ -268,19 +270,17 @@ class ReflectionScreen(Jobs, Screen[None]):
             return
         self.app.pop_screen()
 
-    def run_command(self, command: str) -> None:
-        name, _, arg = command[1:].partition(" ")
-        box = self.query_one("#answer", TextArea)
-        box.text = ""
-        number = int(arg) if arg.strip().isdigit() else 1
+    def run_command(self, command: Command) -> None:
+        self.query_one("#answer", TextArea).text = ""
+        number = command.number
         actions = {"skip": self.action_skip, "back": self.action_edit_last, "edit": self.action_edit_last,
                    "finish": self.action_finish, "widen": self.action_widen,
                    "pin": lambda: self.action_pin_case(number), "open": lambda: self.action_open_case(number),
                    "help": lambda: self.show_notice(HELP_LINE)}
-        if name in actions:
-            actions[name]()
+        if command.name in actions:
+            actions[command.name]()
         else:
-            self.show_notice(f"Unknown command /{name}. Try /skip, /back, /finish, /pin N, /open N or /widen.",
+            self.show_notice(f"Unknown command /{command.name}. Try /skip, /back, /finish, /pin N, /open N or /widen.",
                              warning=True)
 
     def after_answer(self, answer: str, turn_id: int | None) -> None:
@@ -382,7 +382,7 @@ class ReflectionScreen(Jobs, Screen[None]):
 
     def show_cases(self, hits: list) -> None:
         self.hits = hits
-        pinned = {p.case_id for p in self.conversation.store.pins(self.conversation.session.id)}
+        pinned = self.conversation.pinned()
         box = self.query_one("#case-list", Vertical)
         box.remove_children()
         box.mount_all([CaseCard(n, h.case.title, h.case.stage_label, h.case.themes, h.snippet, h.case.id in pinned)
@@ -401,9 +401,8 @@ class ReflectionScreen(Jobs, Screen[None]):
         hit = self._hit(number)
         if hit is None:
             return
-        reason = f"Ranked {number} of the cases most like your reflection so far"
-        self.conversation.store.pin_case(self.conversation.session.id, hit.case.id, title=hit.case.title,
-                                         snippet=hit.snippet, reason=reason)
+        self.conversation.pin(hit.case.id, hit.case.title, hit.snippet,
+                              reason=f"Ranked {number} of the cases most like your reflection so far")
         self.notify(f"Pinned “{plain(hit.case.title)}” to your log.", timeout=3, markup=False)
         self.show_cases(self.hits)
 
