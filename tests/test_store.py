@@ -26,7 +26,7 @@ from assistant.store import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ("sessions", "turns", "pins", "actions", "coverage", "turns_fts_docsize")
+TABLES = ("sessions", "turns", "pins", "actions", "coverage", "drafts", "turns_fts_docsize")
 
 
 @pytest.fixture
@@ -308,6 +308,86 @@ def test_actions_and_follow_up(store: Store) -> None:
         store.add_action(first.id, "x", due="2026-01-01")  # type: ignore[arg-type]
 
 
+# ---------------------------------------------------------------------------- drafts
+
+
+def test_draft_round_trip_replace_and_clear(db_path: Path) -> None:
+    text = "  Half a thought about K's mum \x1b[2J and 🧒🏽\nsecond line\n"
+    with Store(db_path) as s:
+        sid = s.create_session("reflection").id
+        other = s.create_session("reflection").id
+        assert s.draft(sid) is None
+        saved = s.save_draft(sid, text)
+        assert saved is not None and saved.text == text
+        s.save_draft(other, "another session's draft")
+    with Store(db_path) as s:  # from disk, exactly as typed
+        got = s.draft(sid)
+        assert got is not None and (got.text, got.session_id) == (text, sid) and got.updated_at
+        s.save_draft(sid, "replaced")
+        assert s.draft(sid).text == "replaced"
+        assert s.save_draft(sid, "  \n ") is None  # a blank box is no draft
+        assert s.draft(sid) is None
+        assert s.clear_draft(sid) is False
+        assert s.draft(other).text == "another session's draft"
+        assert s.save_draft(other, "broken \ud800 char").text == "broken \ufffd char"
+        with pytest.raises(NotFound):
+            s.save_draft("nope", "x")
+        with pytest.raises(TypeError):
+            s.save_draft(sid, None)  # type: ignore[arg-type]
+
+
+def test_sending_the_answer_clears_the_draft_in_the_same_write(store: Store) -> None:
+    sid = store.create_session("reflection").id
+    store.save_draft(sid, "the answer, typed")
+    store.add_turn(sid, "assistant", "Q?", kind="question", step="q1")
+    assert store.draft(sid) is not None, "only a turn that sends it clears the draft"
+    store.add_turn(sid, "practitioner", "the answer, typed", step="q1", clear_draft=True)
+    assert store.draft(sid) is None
+
+
+def test_deleting_a_session_deletes_its_draft(db_path: Path) -> None:
+    with Store(db_path) as s:
+        sid = s.create_session("reflection").id
+        kept = s.create_session("reflection").id
+        s.save_draft(sid, "wombatmarker draft")
+        s.save_draft(kept, "kept draft")
+        s.delete_session(sid)
+        assert s.draft(sid) is None and s.draft(kept).text == "kept draft"
+        assert counts(db_path)["drafts"] == 1
+    for f in db_path.parent.iterdir():
+        assert b"wombatmarker" not in f.read_bytes(), f.name
+
+
+def test_a_replaced_draft_leaves_the_files(db_path: Path) -> None:
+    with Store(db_path) as s:
+        sid = s.create_session("reflection").id
+        s.save_draft(sid, "his postcode is numbatmarker")
+        s.save_draft(sid, "his postcode is [postcode]")
+        for f in db_path.parent.iterdir():
+            assert b"numbatmarker" not in f.read_bytes(), f.name
+
+
+def test_a_draft_waits_only_briefly_for_another_programs_lock(db_path: Path) -> None:
+    import time
+
+    from assistant.store import StoreBusy
+
+    with Store(db_path) as s:
+        sid = s.create_session("reflection").id
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            with pytest.raises(StoreBusy):
+                s.save_draft(sid, "typed while a backup runs")
+            assert time.monotonic() - started < s.busy_timeout
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert s.save_draft(sid, "typed while a backup runs") is not None
+        assert s._conn.execute("PRAGMA busy_timeout").fetchone()[0] == int(s.busy_timeout * 1000)
+
+
 # ---------------------------------------------------------------------------- search
 
 
@@ -401,6 +481,7 @@ def test_delete_session_removes_everything(db_path: Path) -> None:
         s.pin_case(gone.id, "case-1", title="T", snippet="S")
         s.add_action(gone.id, "Gone action")
         s.mark_covered(gone.id, "voice", t.id)
+        s.save_draft(gone.id, f"an unsent {marker} draft")
         s.resolve_action(kept_action.id, "done", f"followed up {marker}", gone.id)
         assert [x.id for _, x in s.search(marker)] == [t.id]
 

@@ -83,6 +83,15 @@ class Pin:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """What was typed in a session's answer box and not sent, as last saved."""
+
+    session_id: str
+    text: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
 class Action:
     """An agreed action and, once followed up in a later session, what became of it."""
 
