@@ -201,6 +201,38 @@ async def test_skip_edit_and_resume_from_the_home_screen(tmp_path: Path, case_se
         assert "A first answer, corrected." in transcript(app)
 
 
+async def test_an_unsent_draft_is_saved_while_typing_and_restored(tmp_path: Path, case_search) -> None:
+    typed = "Kestrel's mum rang [me] about school"
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await start_reflection(pilot, title="Drafty")
+        store, sid = app.services.store, screen.conversation.session.id
+        await pilot.press(*typed)
+        await wait_until(pilot, lambda: store.draft(sid) is not None and store.draft(sid).text == typed,
+                         timeout=10, what="the draft saved once typing pauses")
+        await pilot.press(*" and then")
+        await pilot.press("escape")  # leaving saves at once, without waiting for the timer
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert store.draft(sid).text == typed + " and then"
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReflectionScreen))
+        screen = app.screen
+        box = screen.query_one("#answer", TextArea)
+        assert box.text == typed + " and then"
+        assert "Your unsent draft was restored" in screen_text(app)
+        await pilot.press(*".")  # the cursor is at the end of the restored text
+        await send(pilot, box.text)
+        store = app.services.store
+        assert store.draft(screen.conversation.session.id) is None, "sending the answer clears its draft"
+        assert screen.conversation.last_answer().text == typed + " and then."
+        box.text = "x" * 25_000  # too long to send: the draft says so, and nothing breaks
+        screen.save_draft()
+        assert "not being saved" in screen_text(app) and store.draft(screen.conversation.session.id) is None
+
+
 async def test_command_palette_lists_the_actions(tmp_path: Path, case_search) -> None:
     app = make_app(tmp_path / "data", case_search)
     async with app.run_test(size=(140, 45)) as pilot:
