@@ -428,6 +428,82 @@ def test_search_syntax_words_are_plain_words(store: Store) -> None:
     assert [x.id for _, x in store.search("NEAR OR NOT")] == [t.id]
 
 
+def test_search_sessions_finds_answers_titles_and_actions_with_the_line(store: Store) -> None:
+    older = store.create_session("reflection", title="Planning with Kestrel", stage="planning",
+                                 meta={"case_ref": "YJ-2026-0113"})
+    store.add_turn(older.id, "assistant", "What did school say?", kind="question", step="q1")
+    store.add_turn(older.id, "practitioner", "First we met.\n   We rang the school about his timetable.  \nLater.",
+                   step="q1")
+    store.add_turn(older.id, "practitioner", "(skipped)", kind="skip", step="q2")
+    store.add_action(older.id, "Ask school for his attendance")
+    group = store.create_session("group", title="Team session on schools", stage="review")
+    store.add_turn(group.id, "participant", "AB thought school mattered most", kind="contribution", speaker="AB")
+    other = store.create_session("reflection", title="Wren", stage="planning")
+    store.add_turn(other.id, "practitioner", "Nothing like it", step="q1")
+
+    found = [(m.session.id, m.where, m.line) for m in store.search_sessions("school")]
+    assert found == [
+        (group.id, "answer", "AB thought school mattered most"),
+        (group.id, "title", "Team session on schools"),
+        (older.id, "answer", "We rang the school about his timetable."),
+        (older.id, "action", "Ask school for his attendance"),
+    ], "newest first; the question asked is not the practitioner's words"
+    assert [m.where for m in store.search_sessions("rang school timetable")] == ["answer"]  # every word
+    assert [m.session.id for m in store.search_sessions("tim")] == [older.id]  # the start of a word
+    assert store.search_sessions("school", stage="review")[0].session.id == group.id
+    assert {m.session.id for m in store.search_sessions("school", stage="planning")} == {older.id}
+    assert {m.session.id for m in store.search_sessions("school", case=" yj-2026-0113 ")} == {older.id}
+    assert store.search_sessions("school", case="YJ-other") == []
+    assert {m.session.id for m in store.search_sessions("school", open_actions=True)} == {older.id}
+    assert store.search_sessions("school", since=dt.date(2999, 1, 1)) == []
+    assert len(store.search_sessions("school", since=dt.date(2000, 1, 1))) == 4
+    assert len(store.search_sessions("school", limit=2)) == 2
+    store.resolve_action(store.actions(older.id)[0].id, "done", "rang them", other.id)
+    assert store.search_sessions("school", open_actions=True) == []
+    store.delete_session(group.id)
+    assert {m.session.id for m in store.search_sessions("school")} == {older.id}
+
+
+def test_search_sessions_shows_the_part_of_a_long_line_that_matched(store: Store) -> None:
+    from assistant.store import per_session
+
+    s = store.create_session("reflection", title="Long")
+    store.add_turn(s.id, "practitioner", "word " * 300 + "kingfisher arrived " + "more " * 300)
+    store.add_turn(s.id, "practitioner", "kingfisher again")
+    (first, second) = store.search_sessions("kingfisher")
+    assert "kingfisher arrived" in first.line and len(first.line) <= 165
+    assert first.line.startswith("…") and first.line.endswith("…")
+    assert [m.line for m in per_session([first, second])] == [first.line]
+
+
+def test_search_sessions_since_is_the_day_the_session_started(db_path: Path) -> None:
+    with Store(db_path, clock=lambda: "2025-03-01T23:59:59+00:00") as old:
+        sid = old.create_session("reflection", title="march school").id
+    with Store(db_path) as s:
+        assert [m.session.id for m in s.search_sessions("school", since=dt.date(2025, 3, 1))] == [sid]
+        assert s.search_sessions("school", since=dt.date(2025, 3, 2)) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "'", '"unbalanced', "*", "school*", "-school", "NEAR(a b)", "NEAR", "a AND", "OR", "NOT", "(", ")",
+     "^start", "col:umn", "{x y}", "+", "", "   ", "\x00", "🙂", "school 🙂", "%", "_", "%_%", "\\", "[bold]",
+     "; DROP TABLE turns; --", "{{ 7*7 }}", "x" * 5000],
+)
+def test_search_sessions_never_raises_on_odd_queries(store: Store, query: str) -> None:
+    s = store.create_session("reflection", title="100% of the_school NEAR OR")
+    store.add_turn(s.id, "practitioner", "school NEAR misses OR other things 🙂")
+    store.add_action(s.id, "50% at school_run")
+    assert isinstance(store.search_sessions(query), list)
+    assert isinstance(store.search_sessions(query, case=query, stage=query), list)
+
+
+def test_search_sessions_like_wildcards_are_plain_letters(store: Store) -> None:
+    s = store.create_session("reflection", title="the school_run")
+    store.create_session("reflection", title="the schoolXrun")
+    assert [m.session.id for m in store.search_sessions("school_run")] == [s.id]
+
+
 # ---------------------------------------------------------------------------- record, delete
 
 

@@ -1,4 +1,5 @@
-"""The session database: reflections, group sessions, turns, pinned cases, actions, coverage, drafts.
+"""The session database: reflections, group sessions, turns, pinned cases, actions, coverage, drafts;
+search of past sessions.
 
 Nothing a person types and sends may be lost: every write is its own committed transaction
 (see `db.py` for the guarantees). The package holds one module per group of tables over one
@@ -17,12 +18,13 @@ from assistant.store.errors import (AmbiguousId, NotFound, StoreBusy, StoreDamag
                                     StoreReadOnly, StoreUnavailable)
 from assistant.store.migrations import MIGRATIONS
 from assistant.store.pins import Pins
-from assistant.store.records import Action, CoverageMark, Draft, Pin, Session, Turn
-from assistant.store.search import TextSearch
+from assistant.store.records import Action, CoverageMark, Draft, Pin, Session, SessionMatch, Turn
+from assistant.store.search import TextSearch, per_session
 
 __all__ = [
     "DB_NAME", "DEFAULT_BUSY_TIMEOUT", "MIGRATIONS", "Action", "AmbiguousId", "CoverageMark", "Draft", "NotFound",
-    "Pin", "Session", "Store", "StoreBusy", "StoreDamaged", "StoreError", "StoreReadOnly", "StoreUnavailable", "Turn",
+    "Pin", "Session", "SessionMatch", "Store", "StoreBusy", "StoreDamaged", "StoreError", "StoreReadOnly",
+    "StoreUnavailable", "Turn", "per_session",
 ]
 
 

@@ -107,6 +107,21 @@ class Action:
     resolved_at: str | None
 
 
+@dataclass(frozen=True)
+class SessionMatch:
+    """A past session found by a search, and the line of its text that matched.
+
+    ``where`` says which text matched: ``answer`` (what a person wrote), ``title`` or
+    ``action``. ``line`` is that text's matching line, trimmed, as stored (escape it to show
+    it). ``ref`` is the id of the turn or action (None for a title).
+    """
+
+    session: Session
+    where: str
+    line: str
+    ref: int | None = None
+
+
 def _now() -> str:
     """ISO-8601 UTC to the second: sortable as text and unambiguous across clock changes."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
