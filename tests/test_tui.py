@@ -209,7 +209,7 @@ async def test_an_unsent_draft_is_saved_while_typing_and_restored(tmp_path: Path
         store, sid = app.services.store, screen.conversation.session.id
         await pilot.press(*typed)
         await wait_until(pilot, lambda: store.draft(sid) is not None and store.draft(sid).text == typed,
-                         timeout=10, what="the draft saved once typing pauses")
+                         timeout=30, what="the draft saved once typing pauses")
         await pilot.press(*" and then")
         await pilot.press("escape")  # leaving saves at once, without waiting for the timer
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
