@@ -142,3 +142,37 @@ def test_sigkill_in_a_group_session_loses_nothing(tmp_path: Path) -> None:
         again.read_until("Question 1 of")
     finally:
         again.kill()
+
+
+def drafts(db: Path) -> list[str]:
+    with Store(db) as store:
+        return [d.text for s in store.list_sessions() if (d := store.draft(s.id)) is not None]
+
+
+def test_sigkill_while_typing_keeps_the_draft(tmp_path: Path) -> None:
+    """Typed, never sent, then kill -9: the draft saved when typing paused is there, and comes back."""
+    data = tmp_path / "data"
+    sentence = "Kestrel told me about the older boys at the park"
+    term = Terminal(data)
+    try:
+        term.read_until("New reflection")
+        term.send("n")
+        term.read_until("How would you like to reflect")
+        term.send("\n")  # ctrl+j: start with the defaults
+        term.read_until("Which child")
+        term.send(sentence)  # and not sent
+        wait_for(lambda: drafts(data / "reflect.db") == [sentence], "the draft", timeout=30)
+    finally:
+        term.kill()
+
+    assert drafts(data / "reflect.db") == [sentence]
+    assert practitioner_turns(data / "reflect.db") == []
+
+    again = Terminal(data)
+    try:
+        again.read_until("Unfinished sessions")
+        again.send("r")
+        again.read_until("Your unsent draft was restored")
+        again.read_until("older boys at the park")
+    finally:
+        again.kill()

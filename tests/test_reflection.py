@@ -83,6 +83,24 @@ def test_empty_and_huge_answers_are_refused(store, flows, bank) -> None:
     assert [t for t in store.turns(conv.session.id) if t.role == "practitioner"] == []
 
 
+def test_the_draft_is_kept_until_the_answer_is_sent(store, flows, bank) -> None:
+    conv = start(store, flows, bank)
+    assert conv.draft() == ""
+    conv.save_draft("Half an answer about J's mum")
+    resumed = Conversation.resume(store, conv.session.id, flows, bank.framework)
+    assert resumed.draft() == "Half an answer about J's mum"
+    with pytest.raises(ReflectionError, match="limit"):
+        resumed.save_draft("x" * 30_000)  # an answer that long could not be sent either
+    assert resumed.draft() == "Half an answer about J's mum", "the last draft is kept"
+    resumed.skip()
+    assert resumed.draft() != "", "skipping a question leaves what is typed"
+    resumed.advance()
+    resumed.answer("Half an answer about J's mum, finished.")
+    assert resumed.draft() == ""
+    resumed.save_draft("   ")
+    assert store.draft(conv.session.id) is None
+
+
 def test_skip_edit_and_finish_early(store, flows, bank) -> None:
     conv = start(store, flows, bank, "gibbs")
     conv.answer("First version.")

@@ -67,3 +67,86 @@ def test_unknown_session_is_one_line_and_exit_1(tmp_path: Path) -> None:
 def test_bad_format_is_usage(tmp_path: Path) -> None:
     result = run(tmp_path / "data", "export", "x", "--format", "pdf")
     assert result.exit_code == 2
+
+
+def seed_search(data: Path) -> dict[str, str]:
+    """Three sessions on different days and stages, one with a case reference."""
+    ids = {}
+    with Store(data / "reflect.db", clock=lambda: "2025-02-03T09:00:00+00:00") as store:
+        old = store.create_session("reflection", title="Kestrel after the exclusion", stage="planning",
+                                   meta={"case_ref": "YJ-2025-0007"})
+        store.add_turn(old.id, "practitioner", "We met at the library.\nHis mum said the trampoline park helped.",
+                       step="q:one")
+        store.add_action(old.id, "Ring the college about the course")
+        ids["old"] = old.id
+    with Store(data / "reflect.db", clock=lambda: "2026-10-20T09:00:00+00:00") as store:
+        new = store.create_session("group", title="Team review [bold]", stage="review")
+        store.add_turn(new.id, "participant", "AB: the park \x1b[2J came up again", kind="contribution", speaker="AB")
+        ids["new"] = new.id
+    return ids
+
+
+def wide(data: Path, *args: str):
+    """`sessions ARGS` printed on a wide terminal, so that no table cell wraps."""
+    return CliRunner().invoke(cli, ["--data-dir", str(data), "sessions", *args], catch_exceptions=False,
+                              env={"COLUMNS": "200"})
+
+
+def test_search_finds_an_old_answer_by_one_word(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ids = seed_search(data)
+    result = wide(data, "search", "trampoline")
+    assert result.exit_code == 0, result.output
+    assert ids["old"] in result.stdout and "2025-02-03" in result.stdout
+    assert "His mum said the trampoline park helped." in result.stdout
+    assert "We met at the library" not in result.stdout, "the matching line, not the whole answer"
+    escaped = wide(data, "search", "park")
+    assert "Team review [bold]" in escaped.stdout, "markup in the data is shown as typed"
+    assert "\x1b" not in escaped.stdout and "AB: the park \\x1b[2J came up again" in escaped.stdout
+    none = run(data, "search", "zeppelin")
+    assert none.exit_code == 0 and "No sessions match: zeppelin" in none.stdout
+
+
+def test_search_json_and_its_filters(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ids = seed_search(data)
+    found = json.loads(run(data, "search", "park", "--json").stdout)
+    assert [(m["session"], m["where"]) for m in found] == [(ids["new"], "answer"), (ids["old"], "answer")]
+    assert found[1] == {"session": ids["old"], "date": "2025-02-03", "kind": "reflection", "stage": "planning",
+                        "title": "Kestrel after the exclusion", "case": "YJ-2025-0007", "where": "answer",
+                        "line": "His mum said the trampoline park helped."}
+    assert found[0]["case"] is None and found[0]["line"] == "AB: the park \x1b[2J came up again"
+
+    def sessions_for(*args: str) -> list[str]:
+        result = run(data, "search", *args, "--json")
+        assert result.exit_code == 0, result.output
+        return [m["session"] for m in json.loads(result.stdout)]
+
+    assert sessions_for("park", "--stage", "planning") == [ids["old"]]
+    assert sessions_for("park", "--since", "2026-01-01") == [ids["new"]]
+    assert sessions_for("park", "--case", "yj-2025-0007") == [ids["old"]]
+    assert sessions_for("park", "--open-actions") == [ids["old"]]
+    assert sessions_for("exclusion") == [ids["old"]]  # a title
+    assert [m["where"] for m in json.loads(run(data, "search", "college", "--json").stdout)] == ["action"]
+
+
+def test_search_odd_input_never_errors(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    seed_search(data)
+    for query in ('"', "'park", "*", "park*", "NEAR", "NEAR(park library)", "🙂", "park 🙂", "%", "_", "-park",
+                  "col:umn", "\\", "[bold]", "{{ 7*7 }}", "\x1b[2J"):
+        result = run(data, "search", "--json", "--", query)  # `--`: a query may start with '-'
+        assert result.exit_code == 0 and "Traceback" not in result.output, (query, result.output)
+        assert isinstance(json.loads(result.stdout), list)
+        table = run(data, "search", "--", query)
+        assert table.exit_code == 0 and "\x1b" not in table.stdout, (query, table.output)
+
+
+def test_search_bad_usage_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    seed_search(data)
+    for args in (("park", "--since", "2026-13-45"), ("park", "--since", "yesterday"), ("  ",), ("park", "--case", "")):
+        result = run(data, "search", *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("reflect: "), result.stderr
+    assert run(data, "search", "park", "--stage", "nowhere").exit_code == 2

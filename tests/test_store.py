@@ -26,7 +26,7 @@ from assistant.store import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ("sessions", "turns", "pins", "actions", "coverage", "turns_fts_docsize")
+TABLES = ("sessions", "turns", "pins", "actions", "coverage", "drafts", "turns_fts_docsize")
 
 
 @pytest.fixture
@@ -308,6 +308,86 @@ def test_actions_and_follow_up(store: Store) -> None:
         store.add_action(first.id, "x", due="2026-01-01")  # type: ignore[arg-type]
 
 
+# ---------------------------------------------------------------------------- drafts
+
+
+def test_draft_round_trip_replace_and_clear(db_path: Path) -> None:
+    text = "  Half a thought about K's mum \x1b[2J and 🧒🏽\nsecond line\n"
+    with Store(db_path) as s:
+        sid = s.create_session("reflection").id
+        other = s.create_session("reflection").id
+        assert s.draft(sid) is None
+        saved = s.save_draft(sid, text)
+        assert saved is not None and saved.text == text
+        s.save_draft(other, "another session's draft")
+    with Store(db_path) as s:  # from disk, exactly as typed
+        got = s.draft(sid)
+        assert got is not None and (got.text, got.session_id) == (text, sid) and got.updated_at
+        s.save_draft(sid, "replaced")
+        assert s.draft(sid).text == "replaced"
+        assert s.save_draft(sid, "  \n ") is None  # a blank box is no draft
+        assert s.draft(sid) is None
+        assert s.clear_draft(sid) is False
+        assert s.draft(other).text == "another session's draft"
+        assert s.save_draft(other, "broken \ud800 char").text == "broken \ufffd char"
+        with pytest.raises(NotFound):
+            s.save_draft("nope", "x")
+        with pytest.raises(TypeError):
+            s.save_draft(sid, None)  # type: ignore[arg-type]
+
+
+def test_sending_the_answer_clears_the_draft_in_the_same_write(store: Store) -> None:
+    sid = store.create_session("reflection").id
+    store.save_draft(sid, "the answer, typed")
+    store.add_turn(sid, "assistant", "Q?", kind="question", step="q1")
+    assert store.draft(sid) is not None, "only a turn that sends it clears the draft"
+    store.add_turn(sid, "practitioner", "the answer, typed", step="q1", clear_draft=True)
+    assert store.draft(sid) is None
+
+
+def test_deleting_a_session_deletes_its_draft(db_path: Path) -> None:
+    with Store(db_path) as s:
+        sid = s.create_session("reflection").id
+        kept = s.create_session("reflection").id
+        s.save_draft(sid, "wombatmarker draft")
+        s.save_draft(kept, "kept draft")
+        s.delete_session(sid)
+        assert s.draft(sid) is None and s.draft(kept).text == "kept draft"
+        assert counts(db_path)["drafts"] == 1
+    for f in db_path.parent.iterdir():
+        assert b"wombatmarker" not in f.read_bytes(), f.name
+
+
+def test_a_replaced_draft_leaves_the_files(db_path: Path) -> None:
+    with Store(db_path) as s:
+        sid = s.create_session("reflection").id
+        s.save_draft(sid, "his postcode is numbatmarker")
+        s.save_draft(sid, "his postcode is [postcode]")
+        for f in db_path.parent.iterdir():
+            assert b"numbatmarker" not in f.read_bytes(), f.name
+
+
+def test_a_draft_waits_only_briefly_for_another_programs_lock(db_path: Path) -> None:
+    import time
+
+    from assistant.store import StoreBusy
+
+    with Store(db_path) as s:
+        sid = s.create_session("reflection").id
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            with pytest.raises(StoreBusy):
+                s.save_draft(sid, "typed while a backup runs")
+            assert time.monotonic() - started < s.busy_timeout
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert s.save_draft(sid, "typed while a backup runs") is not None
+        assert s._conn.execute("PRAGMA busy_timeout").fetchone()[0] == int(s.busy_timeout * 1000)
+
+
 # ---------------------------------------------------------------------------- search
 
 
@@ -346,6 +426,82 @@ def test_search_syntax_words_are_plain_words(store: Store) -> None:
     s = store.create_session("reflection")
     t = store.add_turn(s.id, "practitioner", "a near miss, or not")
     assert [x.id for _, x in store.search("NEAR OR NOT")] == [t.id]
+
+
+def test_search_sessions_finds_answers_titles_and_actions_with_the_line(store: Store) -> None:
+    older = store.create_session("reflection", title="Planning with Kestrel", stage="planning",
+                                 meta={"case_ref": "YJ-2026-0113"})
+    store.add_turn(older.id, "assistant", "What did school say?", kind="question", step="q1")
+    store.add_turn(older.id, "practitioner", "First we met.\n   We rang the school about his timetable.  \nLater.",
+                   step="q1")
+    store.add_turn(older.id, "practitioner", "(skipped)", kind="skip", step="q2")
+    store.add_action(older.id, "Ask school for his attendance")
+    group = store.create_session("group", title="Team session on schools", stage="review")
+    store.add_turn(group.id, "participant", "AB thought school mattered most", kind="contribution", speaker="AB")
+    other = store.create_session("reflection", title="Wren", stage="planning")
+    store.add_turn(other.id, "practitioner", "Nothing like it", step="q1")
+
+    found = [(m.session.id, m.where, m.line) for m in store.search_sessions("school")]
+    assert found == [
+        (group.id, "answer", "AB thought school mattered most"),
+        (group.id, "title", "Team session on schools"),
+        (older.id, "answer", "We rang the school about his timetable."),
+        (older.id, "action", "Ask school for his attendance"),
+    ], "newest first; the question asked is not the practitioner's words"
+    assert [m.where for m in store.search_sessions("rang school timetable")] == ["answer"]  # every word
+    assert [m.session.id for m in store.search_sessions("tim")] == [older.id]  # the start of a word
+    assert store.search_sessions("school", stage="review")[0].session.id == group.id
+    assert {m.session.id for m in store.search_sessions("school", stage="planning")} == {older.id}
+    assert {m.session.id for m in store.search_sessions("school", case=" yj-2026-0113 ")} == {older.id}
+    assert store.search_sessions("school", case="YJ-other") == []
+    assert {m.session.id for m in store.search_sessions("school", open_actions=True)} == {older.id}
+    assert store.search_sessions("school", since=dt.date(2999, 1, 1)) == []
+    assert len(store.search_sessions("school", since=dt.date(2000, 1, 1))) == 4
+    assert len(store.search_sessions("school", limit=2)) == 2
+    store.resolve_action(store.actions(older.id)[0].id, "done", "rang them", other.id)
+    assert store.search_sessions("school", open_actions=True) == []
+    store.delete_session(group.id)
+    assert {m.session.id for m in store.search_sessions("school")} == {older.id}
+
+
+def test_search_sessions_shows_the_part_of_a_long_line_that_matched(store: Store) -> None:
+    from assistant.store import per_session
+
+    s = store.create_session("reflection", title="Long")
+    store.add_turn(s.id, "practitioner", "word " * 300 + "kingfisher arrived " + "more " * 300)
+    store.add_turn(s.id, "practitioner", "kingfisher again")
+    (first, second) = store.search_sessions("kingfisher")
+    assert "kingfisher arrived" in first.line and len(first.line) <= 165
+    assert first.line.startswith("…") and first.line.endswith("…")
+    assert [m.line for m in per_session([first, second])] == [first.line]
+
+
+def test_search_sessions_since_is_the_day_the_session_started(db_path: Path) -> None:
+    with Store(db_path, clock=lambda: "2025-03-01T23:59:59+00:00") as old:
+        sid = old.create_session("reflection", title="march school").id
+    with Store(db_path) as s:
+        assert [m.session.id for m in s.search_sessions("school", since=dt.date(2025, 3, 1))] == [sid]
+        assert s.search_sessions("school", since=dt.date(2025, 3, 2)) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "'", '"unbalanced', "*", "school*", "-school", "NEAR(a b)", "NEAR", "a AND", "OR", "NOT", "(", ")",
+     "^start", "col:umn", "{x y}", "+", "", "   ", "\x00", "🙂", "school 🙂", "%", "_", "%_%", "\\", "[bold]",
+     "; DROP TABLE turns; --", "{{ 7*7 }}", "x" * 5000],
+)
+def test_search_sessions_never_raises_on_odd_queries(store: Store, query: str) -> None:
+    s = store.create_session("reflection", title="100% of the_school NEAR OR")
+    store.add_turn(s.id, "practitioner", "school NEAR misses OR other things 🙂")
+    store.add_action(s.id, "50% at school_run")
+    assert isinstance(store.search_sessions(query), list)
+    assert isinstance(store.search_sessions(query, case=query, stage=query), list)
+
+
+def test_search_sessions_like_wildcards_are_plain_letters(store: Store) -> None:
+    s = store.create_session("reflection", title="the school_run")
+    store.create_session("reflection", title="the schoolXrun")
+    assert [m.session.id for m in store.search_sessions("school_run")] == [s.id]
 
 
 # ---------------------------------------------------------------------------- record, delete
@@ -401,6 +557,7 @@ def test_delete_session_removes_everything(db_path: Path) -> None:
         s.pin_case(gone.id, "case-1", title="T", snippet="S")
         s.add_action(gone.id, "Gone action")
         s.mark_covered(gone.id, "voice", t.id)
+        s.save_draft(gone.id, f"an unsent {marker} draft")
         s.resolve_action(kept_action.id, "done", f"followed up {marker}", gone.id)
         assert [x.id for _, x in s.search(marker)] == [t.id]
 

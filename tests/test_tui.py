@@ -209,6 +209,79 @@ async def test_skip_edit_and_resume_from_the_home_screen(tmp_path: Path, case_se
         assert "A first answer, corrected." in transcript(app)
 
 
+async def test_an_unsent_draft_is_saved_while_typing_and_restored(tmp_path: Path, case_search) -> None:
+    typed = "Kestrel's mum rang [me] about school"
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await start_reflection(pilot, title="Drafty")
+        store, sid = app.services.store, screen.conversation.session.id
+        await pilot.press(*typed)
+        await wait_until(pilot, lambda: store.draft(sid) is not None and store.draft(sid).text == typed,
+                         timeout=30, what="the draft saved once typing pauses")
+        await pilot.press(*" and then")
+        await pilot.press("escape")  # leaving saves at once, without waiting for the timer
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert store.draft(sid).text == typed + " and then"
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReflectionScreen))
+        screen = app.screen
+        box = screen.query_one("#answer", TextArea)
+        assert box.text == typed + " and then"
+        assert "Your unsent draft was restored" in screen_text(app)
+        await pilot.press(*".")  # the cursor is at the end of the restored text
+        await send(pilot, box.text)
+        store = app.services.store
+        assert store.draft(screen.conversation.session.id) is None, "sending the answer clears its draft"
+        assert screen.conversation.last_answer().text == typed + " and then."
+        box.text = "x" * 25_000  # too long to send: the draft says so, and nothing breaks
+        screen.save_draft()
+        assert "not being saved" in screen_text(app) and store.draft(screen.conversation.session.id) is None
+
+
+async def test_the_past_sessions_search_box_narrows_the_list(tmp_path: Path, case_search) -> None:
+    from textual.widgets import DataTable
+
+    from assistant.tui.sessions_screen import SessionsScreen
+
+    with Store(tmp_path / "data" / "reflect.db") as store:
+        for title, answer in (("Kestrel [b]", "We met at the youth club.\nHe talked about county lines and the park."),
+                              ("Wren", "School exclusion again; his mum is worried."),
+                              ("Finch", "Nothing about that here.")):
+            sid = store.create_session("reflection", title=title, flow="takeaways", strand="desistance",
+                                       stage="planning").id
+            store.add_turn(sid, "practitioner", answer, step="q:one")
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionsScreen))
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 3
+        await pilot.press("slash")
+        assert app.screen.query_one("#sessions-search", Input).has_focus
+        await pilot.press(*"county line")  # typed key by key: 'e' and 'd' go into the box, not to the list
+        await wait_until(pilot, lambda: table.row_count == 1, timeout=10, what="the list narrowed")
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert "Kestrel [b]" in row and "He talked about county lines and the park." in row
+        assert str(table.ordered_columns[-1].label) == "Matching line"
+        assert "1 session(s) match" in screen_text(app)
+        assert not (tmp_path / "data" / "logs").exists() or not list((tmp_path / "data" / "logs").iterdir())
+        await pilot.press("escape")  # clears the search: every session again
+        await wait_until(pilot, lambda: table.row_count == 3)
+        app.screen.query_one("#sessions-search", Input).value = '"NEAR* 🙂'
+        await wait_until(pilot, lambda: table.row_count == 0)
+        assert "No sessions match" in screen_text(app) and app.is_running
+        app.screen.query_one("#sessions-search", Input).value = "worried"
+        await wait_until(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")  # from the box to the list; Enter again opens the match
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReflectionScreen), what="the found session")
+        assert app.screen.conversation.session.title == "Wren"
+
+
 async def test_command_palette_lists_the_actions(tmp_path: Path, case_search) -> None:
     app = make_app(tmp_path / "data", case_search)
     async with app.run_test(size=(140, 45)) as pilot:

@@ -31,6 +31,12 @@ class Failure(click.ClickException):
         echo(f"reflect: {self.format_message()}", err=True)
 
 
+class Misuse(Failure):
+    """Wrong usage that click cannot see (a date that is not one): one line on stderr, exit 2."""
+
+    exit_code = 2
+
+
 def fail(message: str) -> NoReturn:
     raise Failure(message)
 
@@ -545,7 +551,7 @@ def eval_command(ctx: click.Context, qrels: Path, as_json: bool) -> None:
 
 @cli.group(context_settings=CONTEXT)
 def sessions() -> None:
-    """Past reflections and group sessions: list, show, export, delete."""
+    """Past reflections and group sessions: list, search, show, export, delete."""
 
 
 def _services(ctx: click.Context, *, write: bool):
@@ -600,6 +606,64 @@ def sessions_list(ctx: click.Context, as_json: bool) -> None:
     from assistant.cli import report
 
     report.sessions_table(rows)
+
+
+@sessions.command(name="search", context_settings=CONTEXT)
+@click.argument("text")
+@click.option("--case", "case_ref", metavar="REF", help="Only sessions about this case reference (any letter case).")
+@click.option("--stage", type=click.Choice(STAGES), help="Only sessions at this stage of the work.")
+@click.option("--since", metavar="DATE", help="Only sessions started on or after DATE (YYYY-MM-DD).")
+@click.option("--open-actions", is_flag=True, help="Only sessions with actions still open (or carried on).")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON array on stdout: {session, date, kind, stage, title, case, where, line} per match.")
+@click.pass_context
+@_store_errors
+def sessions_search(ctx: click.Context, text: str, case_ref: str | None, stage: str | None, since: str | None,
+                    open_actions: bool, as_json: bool) -> None:
+    """Past sessions whose answers, titles or actions hold every word of TEXT, with the matching line.
+
+    Answers are matched by word, as a search engine does ("reflected" finds "reflecting");
+    titles and actions by the letters of each word. Newest sessions first; within one, its
+    answers, then its actions, then its title. Quotes, `*` and the like are plain text.
+
+    \b
+    Examples:
+      reflect sessions search "county lines"
+      reflect sessions search school --stage planning --since 2026-09-01
+      reflect sessions search exclusion --case YJ-2026-0113 --open-actions --json
+    """
+    if not text.strip():
+        raise Misuse("TEXT is empty: give a word to look for")
+    if case_ref is not None and not case_ref.strip():
+        raise Misuse("--case is empty: give a case reference, or leave --case out")
+    services = _services(ctx, write=False)
+    matches = services.store.search_sessions(text, stage=stage, since=_since(since), case=case_ref,
+                                             open_actions=open_actions)
+    if as_json:
+        echo(dumps([_match_json(m) for m in matches], indent=2))
+        return
+    from assistant.cli import report
+
+    report.session_matches_table(text, matches)
+
+
+def _since(value: str | None):
+    """The --since date, or one line and exit 2."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise Misuse(f"--since: '{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-09-01") from None
+
+
+def _match_json(match: Any) -> dict[str, Any]:
+    s = match.session
+    case_ref = s.meta.get("case_ref")
+    return {"session": s.id, "date": s.created_at[:10], "kind": s.kind, "stage": s.stage, "title": s.title,
+            "case": None if case_ref is None else str(case_ref), "where": match.where, "line": match.line}
 
 
 @sessions.command(name="show", context_settings=CONTEXT)

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from assistant.outputsafe import clean
 from assistant.textsafe import one_line
 
 T = TypeVar("T")
@@ -71,6 +72,25 @@ def sessions_table(rows: Sequence[Any]) -> None:
         if s.first_answer:
             title.append("\n" + one_line(s.first_answer), style="dim")
         table.add_row(s.id, s.created_at[:10], s.kind, s.status, title)
+    out.print(table)
+
+
+def session_matches_table(query: str, matches: Sequence[Any]) -> None:
+    """Past sessions a search found: one row per match, with the line that matched (escaped)."""
+    out = console()
+    if not matches:
+        out.print(Text(f"No sessions match: {one_line(clean(query), 100)}"))
+        return
+    table = Table(title=Text(f"Sessions matching: {one_line(clean(query), 100)}"), title_justify="left",
+                  expand=True)
+    for name in ("Id", "Date", "Stage", "In"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("Title", ratio=1)
+    table.add_column("Matching line", ratio=2)
+    for m in matches:
+        s = m.session
+        table.add_row(s.id, s.created_at[:10], s.stage or "-", m.where, Text(one_line(clean(s.title or "untitled"))),
+                      Text(one_line(clean(m.line))))
     out.print(table)
 
 

@@ -182,10 +182,29 @@ class Conversation:
             status = parse_status(text)
             if status is None:
                 raise ReflectionError("reply done, carry on, or drop")
-        turn = self.store.add_turn(self.session.id, "practitioner", text, kind="answer", step=prompt.step)
+        turn = self.store.add_turn(self.session.id, "practitioner", text, kind="answer", step=prompt.step,
+                                   clear_draft=True)
         if status is not None:
             self._resolve_followup(int(prompt.step.split(":", 1)[1]), status)
         return turn
+
+    # --- the unsent draft ------------------------------------------------------------------
+
+    def save_draft(self, text: str) -> None:
+        """Keep what is typed in the answer box and not sent, so a crash loses at most seconds.
+
+        Blank text clears the draft. A draft is held to the limit an answer is (a draft that
+        could never be sent is refused with ReflectionError, and the last one kept); the
+        store's errors (busy, read-only) are the caller's to show.
+        """
+        if len(text) > MAX_ANSWER_CHARS:
+            raise ReflectionError(f"the draft is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,}")
+        self.store.save_draft(self.session.id, text)
+
+    def draft(self) -> str:
+        """The unsent draft to put back in the answer box ('' when there is none)."""
+        saved = self.store.draft(self.session.id)
+        return saved.text if saved is not None else ""
 
     def skip(self) -> Turn:
         prompt = self.pending()

@@ -1,4 +1,5 @@
-"""The session database: reflections, group sessions, turns, pinned cases, actions, coverage.
+"""The session database: reflections, group sessions, turns, pinned cases, actions, coverage, drafts;
+search of past sessions.
 
 Nothing a person types and sends may be lost: every write is its own committed transaction
 (see `db.py` for the guarantees). The package holds one module per group of tables over one
@@ -12,20 +13,22 @@ from __future__ import annotations
 from assistant.store.actions import Actions
 from assistant.store.coverage import Coverage
 from assistant.store.db import DB_NAME, DEFAULT_BUSY_TIMEOUT, Database
+from assistant.store.drafts import Drafts
 from assistant.store.errors import (AmbiguousId, NotFound, StoreBusy, StoreDamaged, StoreError,
                                     StoreReadOnly, StoreUnavailable)
 from assistant.store.migrations import MIGRATIONS
 from assistant.store.pins import Pins
-from assistant.store.records import Action, CoverageMark, Pin, Session, Turn
-from assistant.store.search import TextSearch
+from assistant.store.records import Action, CoverageMark, Draft, Pin, Session, SessionMatch, Turn
+from assistant.store.search import TextSearch, per_session
 
 __all__ = [
-    "DB_NAME", "DEFAULT_BUSY_TIMEOUT", "MIGRATIONS", "Action", "AmbiguousId", "CoverageMark", "NotFound", "Pin",
-    "Session", "Store", "StoreBusy", "StoreDamaged", "StoreError", "StoreReadOnly", "StoreUnavailable", "Turn",
+    "DB_NAME", "DEFAULT_BUSY_TIMEOUT", "MIGRATIONS", "Action", "AmbiguousId", "CoverageMark", "Draft", "NotFound",
+    "Pin", "Session", "SessionMatch", "Store", "StoreBusy", "StoreDamaged", "StoreError", "StoreReadOnly",
+    "StoreUnavailable", "Turn", "per_session",
 ]
 
 
-class Store(TextSearch, Actions, Pins, Coverage, Database):
+class Store(TextSearch, Actions, Pins, Coverage, Drafts, Database):
     """The SQLite session store. Open once per process; safe to share between threads.
 
     Use as a context manager, or call :meth:`close`. Every write method commits before it

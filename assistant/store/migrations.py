@@ -121,6 +121,18 @@ MIGRATIONS: list[tuple[str, str]] = [
             CHECK (state IN ('suggested', 'confirmed', 'cleared'));
         """,
     ),
+    (
+        # What is typed in a reflection's answer box and not yet sent: one draft per session,
+        # gone with its session.
+        "005_drafts",
+        """
+        CREATE TABLE drafts (
+            session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+            text       TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -83,6 +83,15 @@ class Pin:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """What was typed in a session's answer box and not sent, as last saved."""
+
+    session_id: str
+    text: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
 class Action:
     """An agreed action and, once followed up in a later session, what became of it."""
 
@@ -96,6 +105,21 @@ class Action:
     followup: str | None
     followup_session_id: str | None
     resolved_at: str | None
+
+
+@dataclass(frozen=True)
+class SessionMatch:
+    """A past session found by a search, and the line of its text that matched.
+
+    ``where`` says which text matched: ``answer`` (what a person wrote), ``title`` or
+    ``action``. ``line`` is that text's matching line, trimmed, as stored (escape it to show
+    it). ``ref`` is the id of the turn or action (None for a title).
+    """
+
+    session: Session
+    where: str
+    line: str
+    ref: int | None = None
 
 
 def _now() -> str:

@@ -127,7 +127,7 @@ class Sessions(Database):
     def delete_session(self, session_id: str) -> bool:
         """Delete a session and every trace of it; True if it existed.
 
-        Its turns, pins, actions and coverage go (by cascade), its words leave the search
+        Its turns, pins, actions, coverage and unsent draft go (by cascade), its words leave the search
         index, and follow-ups written in it about earlier sessions' actions are undone
         (those actions are open again), because they were typed in this session.
         """

@@ -18,8 +18,13 @@ class Turns(Database):
         kind: str = "answer",
         step: str | None = None,
         speaker: str | None = None,
+        clear_draft: bool = False,
     ) -> Turn:
-        """Append a turn and commit it before returning: this is the autosave."""
+        """Append a turn and commit it before returning: this is the autosave.
+
+        ``clear_draft`` forgets the session's unsent draft in the same transaction: the answer
+        that was the draft is sent, so a crash can never bring it back as a draft.
+        """
         if role not in ROLES:
             raise ValueError(f"role must be one of {sorted(ROLES)}, not {role!r}")
         now = self._clock()
@@ -45,6 +50,8 @@ class Turns(Database):
                     now,
                 ),
             )
+            if clear_draft:
+                conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
             self._touch(conn, session_id, now)
             row = conn.execute("SELECT * FROM turns WHERE id = ?", (cur.lastrowid,)).fetchone()
         return self._turn(row)

@@ -4,6 +4,11 @@ The answer is committed to the store as soon as it is sent (in the UI thread: a 
 SQLite write); the heavy half (coverage, the next probe, similar cases) runs in a job that
 returns its result to `<job>_done` (see `jobs.py`): a failed job is reported and the screen
 goes on; an older search that a newer one superseded is dropped.
+
+What is typed and not sent is kept too: a timer, started again at every change of the answer
+box, saves it as the session's draft once typing pauses (DRAFT_DELAY), and leaving the screen
+or quitting saves it at once; reopening the reflection puts it back in the box. The draft goes
+through the conversation, in the UI thread, so it is always saved in the order it was typed.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, Static, TextArea
 
 from assistant.privacy import describe, find_identifiers, redact
@@ -26,6 +32,10 @@ from assistant.textsafe import plain
 from assistant.tui import messages
 from assistant.tui.jobs import Jobs, failure_line, job
 from assistant.tui.widgets import CaseCard, CoverageList, TurnView, text
+
+#: Seconds after the last change of the answer box that its text is saved as the draft.
+DRAFT_DELAY = 1.5
+DRAFT_RESTORED = "Your unsent draft was restored."
 
 HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back /finish /pin N /open N /widen")
 
@@ -57,6 +67,9 @@ class ReflectionScreen(Jobs, Screen[None]):
         self._save_retry = None  # a timer that sends again the answer a busy store could not take
         self._reflector_lock = threading.Lock()
         self._pending: tuple[str, int | None] = ("", None)  # the answer the running job is about
+        self._draft_timer: Timer | None = None  # saves the answer box's text once typing pauses
+        self._draft_saved = ""  # the text the store holds as this session's draft
+        self._box: TextArea | None = None  # kept: unmounting removes it before the screen's Unmount
 
     @property
     def services(self):
@@ -94,8 +107,73 @@ class ReflectionScreen(Jobs, Screen[None]):
         transcript.mount_all([TurnView(t.role, t.kind, t.text) for t in self.conversation.turns()])
         self.refresh_checklist()
         self.refresh_progress()
-        self.query_one("#answer", TextArea).focus()
+        self._box = self.query_one("#answer", TextArea)
+        self.restore_draft()
+        self._box.focus()
         self.start_engine()
+
+    # --- the unsent draft ----------------------------------------------------------------
+
+    def restore_draft(self) -> None:
+        """Put the draft of a resumed reflection back in the answer box, and say so."""
+        try:
+            draft = self.conversation.draft()
+        except StoreError:
+            return  # the reflection goes on without it
+        if draft and self._box is not None:
+            self._box.text = draft
+            self._box.move_cursor(self._box.document.end)
+            self._draft_saved = draft
+            self.show_notice(DRAFT_RESTORED)
+
+    @on(TextArea.Changed, "#answer")
+    def _answer_changed(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self.save_draft)
+
+    def save_draft(self) -> None:
+        """Save the answer box as the draft (the timer's end); a problem is shown, never raised."""
+        self._draft_timer = None
+        problem = self.write_draft()
+        if problem:
+            self.show_notice(problem, warning=True)
+
+    def write_draft(self, retry: bool = True) -> str:
+        """Write the box's text as the draft if it changed; '' when saved, or what went wrong.
+
+        Touches no widget but the box, so it also runs while the screen is being removed
+        (then with `retry=False`: no timer is left behind). While the last answer is being
+        edited the box holds that answer, not a draft.
+        """
+        if self._box is None or self.editing or self._box.text == self._draft_saved:
+            return ""
+        typed = self._box.text
+        try:
+            self.conversation.save_draft(typed)
+        except ReflectionError as exc:
+            return f"Your draft is not being saved: {exc}."
+        except StoreBusy:
+            if retry:
+                self._answer_changed()  # another program is writing: try again in a moment
+            return ""
+        except StoreError as exc:
+            return f"Your draft is not being saved: {exc}"
+        self._draft_saved = typed
+        return ""
+
+    def flush_draft(self, retry: bool = True) -> None:
+        """Save the draft now rather than when the timer ends (leaving, quitting, editing)."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self.write_draft(retry)
+
+    def on_screen_suspend(self) -> None:
+        self.flush_draft()
+
+    def on_unmount(self) -> None:
+        self.flush_draft(retry=False)
 
     # --- the engine (model and search) -----------------------------------------------------
 
@@ -154,7 +232,7 @@ class ReflectionScreen(Jobs, Screen[None]):
                 turn = self.conversation.edit_last_answer(raw)
                 self.editing = False
                 self.reload_transcript()
-                box.text = ""
+                box.text = self._draft_saved  # what was being written before the edit comes back
                 self.show_notice("Your last answer was updated.")
                 self.reassess(turn.id, turn.text)
                 return
@@ -168,6 +246,7 @@ class ReflectionScreen(Jobs, Screen[None]):
         except StoreError as exc:
             self.show_notice(f"Not saved: {exc}. Your answer is still here.", warning=True)
             return
+        self._draft_saved = ""  # the answer's own write cleared the draft
         box.text = ""
         self._acknowledged = None
         self.show_notice("")
@@ -209,6 +288,7 @@ class ReflectionScreen(Jobs, Screen[None]):
         if last is None:
             self.show_notice("There is no answer to edit yet.", warning=True)
             return
+        self.flush_draft()  # what is in the box now is kept, and comes back after the edit
         box = self.query_one("#answer", TextArea)
         box.text = last.text
         box.focus()
@@ -265,7 +345,7 @@ class ReflectionScreen(Jobs, Screen[None]):
             return
         if self.editing:
             self.editing = False
-            self.query_one("#answer", TextArea).text = ""
+            self.query_one("#answer", TextArea).text = self._draft_saved
             self.show_notice("Edit cancelled.")
             return
         self.app.pop_screen()

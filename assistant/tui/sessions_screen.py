@@ -1,4 +1,10 @@
-"""Past sessions: open (resume or preview), export, delete."""
+"""Past sessions: find (the search box), open (resume or preview), export, delete.
+
+Typing in the search box narrows the list to the sessions whose answers, title or actions hold
+every word typed, each with the line that matched; the query is the store's
+(`Store.search_sessions`, shared with `reflect sessions search`). It is a quick read of the
+local database, so it runs as the person types, in the UI thread like the list itself.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
+from assistant.store import StoreError, per_session
 from assistant.textsafe import one_line
 from assistant.tui import messages
 from assistant.tui.widgets import text
+
+COLUMNS = ("Date", "Kind", "Status", "Title", "Stage")
 
 
 class ConfirmDelete(ModalScreen[bool]):
@@ -40,33 +49,76 @@ class SessionsScreen(Screen[None]):
         Binding("enter", "open", "Open", show=True),
         Binding("e", "export", "Export (md + html)"),
         Binding("d", "delete", "Delete"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("slash", "focus_search", "Search"),
+        Binding("escape", "back", "Back"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Past reflections and group sessions. Enter opens one: an unfinished reflection carries on "
-                     "where it stopped.", id="sessions-intro")
+                     "where it stopped. / searches what was written.", id="sessions-intro")
+        yield Input(placeholder="Search answers, titles and actions (/)", id="sessions-search", max_length=200)
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Static("", id="sessions-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Date", "Kind", "Status", "Title", "Stage", "First answer")
         self.reload()
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
         self.reload()
 
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#sessions-search", Input).value
+
     def reload(self) -> None:
+        """Every session, or the ones the search box finds, each with the line that matched."""
+        store = self.app.services.store  # type: ignore[attr-defined]
+        query = self.search_text
+        try:
+            if query.strip():
+                rows = [(m.session, m.line) for m in per_session(store.search_sessions(query))]
+            else:
+                rows = [(s, s.first_answer or "") for s in store.list_sessions()]
+        except StoreError as exc:
+            self.query_one("#sessions-status", Static).update(text(f"Could not read your sessions: {exc}"))
+            return
+        self.show_rows(rows, "Matching line" if query.strip() else "First answer")
+        status = ("" if rows else "No sessions yet.") if not query.strip() else (
+            f"{len(rows)} session(s) match." if rows else f"No sessions match “{one_line(query, 60)}”.")
+        self.query_one("#sessions-status", Static).update(text(status))
+
+    def show_rows(self, rows: list, last_column: str) -> None:
         table = self.query_one(DataTable)
-        table.clear()
-        for s in self.app.services.store.list_sessions():  # type: ignore[attr-defined]
+        table.clear(columns=True)
+        table.add_columns(*COLUMNS, last_column)
+        for s, line in rows:
             table.add_row(s.created_at[:10], s.kind, s.status, text(one_line(s.title or "untitled", 40)),
-                          s.stage, text(one_line(s.first_answer or "", 50)), key=s.id)
-        self.query_one("#sessions-status", Static).update("" if table.row_count else "No sessions yet.")
+                          s.stage, text(one_line(line, 70)), key=s.id)
+
+    @on(Input.Changed, "#sessions-search")
+    def _search_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted, "#sessions-search")
+    def _search_submitted(self) -> None:
+        self.query_one(DataTable).focus()  # Enter then opens the first match
+
+    def action_focus_search(self) -> None:
+        self.query_one("#sessions-search", Input).focus()
+
+    def action_back(self) -> None:
+        """Escape: from the search box, clear it (then back to the list); from the list, leave."""
+        box = self.query_one("#sessions-search", Input)
+        if box.has_focus:
+            if box.value:
+                box.value = ""
+            else:
+                self.query_one(DataTable).focus()
+            return
+        self.app.pop_screen()
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)
