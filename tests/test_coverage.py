@@ -20,7 +20,7 @@ HELDOUT = DATA / "coverage_heldout.yaml"
 # Floors chosen from measurement on the held-out set (benchmarks/bench_coverage.py prints the
 # table; see the note on issue 9). They sit a little below what was measured, so a change that
 # makes the check noisier fails here.
-FLOORS = {"precision": 0.52, "recall": 0.55, "vague_share": 0.25}  # measured 0.59, 0.62, 0.19
+FLOORS = {"precision": 0.62, "recall": 0.60, "vague_share": 0.15}  # measured 0.68, 0.66, 0.09 (stop 17)
 
 
 def test_every_expectation_has_examples_and_the_files_are_clean(bank) -> None:
@@ -117,7 +117,7 @@ def test_held_out_answers_stay_above_the_floors(coverage_book) -> None:
 
 
 def test_reflect_coverage_json_for_one_text_and_a_file(invoke, tmp_path: Path) -> None:
-    text = "I sat with Jayden and his nan at home and wrote down how each of them explained the offence."
+    text = "I asked Jayden's nan how she understood the offence and wrote her view into the assessment in her words."
     result = invoke("coverage", "--stage", "assessment", "--json", text)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

@@ -167,7 +167,7 @@ def test_a_specific_answer_is_suggested_with_its_sentence_and_not_probed(store, 
     assert result.prompt.kind == "probe" and result.prompt.expectation not in result.covered
 
 
-CARERS = "I sat with Jayden and his nan at home and wrote down how each of them explained the offence."
+CARERS = "I asked Jayden's nan how she understood the offence and wrote her view into the assessment in her words."
 
 
 def carers_answered(store, flows, bank, case_search, coverage_book):
