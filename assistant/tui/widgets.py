@@ -3,7 +3,7 @@ so square brackets are shown, never read as markup, and control characters are s
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
@@ -11,9 +11,11 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from assistant.casebank.model import Case
-from assistant.reflection.checklist import ChecklistEntry
 from assistant.textsafe import one_line, plain
+
+if TYPE_CHECKING:  # the home screen uses these widgets' module without loading the domain
+    from assistant.casebank.model import Case
+    from assistant.reflection.checklist import ChecklistEntry
 
 ROLE_LABELS = {"assistant": "reflect", "practitioner": "You", "system": "Note"}
 
