@@ -242,11 +242,19 @@ def test_actions_are_carried_forward(store, flows, bank) -> None:
     ("• Talk to my manager", [("Talk to my manager", None)]),
     ("Read the Maruna chapter\n\n* Shadow a colleague by 5 Jan 2027",
      [("Read the Maruna chapter", None), ("Shadow a colleague", dt.date(2027, 1, 5))]),
-    ("Meet on 31/02/2027", [("Meet on 31/02/2027", None)]),
+    ("Ring his mum by next Friday", [("Ring his mum", dt.date(2026, 12, 4))]),
+    ("Ring his mum by Friday\nReview in two weeks",
+     [("Ring his mum", dt.date(2026, 11, 27)), ("Review", dt.date(2026, 12, 7))]),
 ])
 def test_parse_actions(text: str, expected) -> None:
     got = [(a.text, a.due) for a in parse_actions(text, today=dt.date(2026, 11, 23))]
     assert got == expected
+
+
+def test_an_unreadable_date_is_kept_apart_not_dropped() -> None:
+    got = parse_actions("Meet on 31/02/2027\nAsk school by the 45th", today=dt.date(2026, 11, 23))
+    assert [(a.text, a.due, a.unreadable) for a in got] == [("Meet", None, "31/02/2027"),
+                                                         ("Ask school", None, "the 45th")]
 
 
 @pytest.mark.parametrize("reply, status", [("done", "done"), ("Yes, finished", "done"),
