@@ -65,7 +65,7 @@ class ReflectApp(App[None]):
                                   severity="warning", timeout=8, markup=False)
         problems = self.services.problems
         if problems:
-            self.call_from_thread(self.notify, f"{len(problems)} case bank or flow file(s) could not be read; "
+            self.call_from_thread(self.notify, f"{len(problems)} problem(s) in the case bank, flow or action-words files; "
                                   f"first: {problems[0]}", severity="warning", timeout=10, markup=False)
 
     def action_help(self) -> None:
