@@ -38,15 +38,3 @@ def parse_actions(answer: str, today: dt.date | None = None) -> list[ParsedActio
         text = without(line, found) or line
         out.append(ParsedAction(text, found.date, None if found.readable else found.written))
     return out
-
-
-def parse_status(answer: str) -> str | None:
-    """'done', 'carried' or 'dropped' from a short reply; None when it is unclear."""
-    words = set(re.findall(r"[a-z]+", answer.lower()))
-    if words & {"drop", "dropped", "abandon", "remove", "delete", "irrelevant"}:
-        return "dropped"
-    if words & {"carry", "carried", "continue", "not", "no", "ongoing", "still", "partly", "keep", "c"}:
-        return "carried"
-    if words & {"done", "yes", "complete", "completed", "finished", "did", "d", "y"}:
-        return "done"
-    return None

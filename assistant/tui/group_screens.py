@@ -337,7 +337,7 @@ class QuestionScreen(Screen[None]):
         try:
             if line.strip().startswith("/action "):
                 actions = self.group.add_actions(line.strip()[len("/action "):])
-                self.notify(f"Action recorded ({len(actions)}).")
+                self.notify(f"Action recorded: {self.group.said_back(actions)}", markup=False)
                 box.value = ""
                 return
             if line.strip().startswith("/add "):
