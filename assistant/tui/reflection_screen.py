@@ -21,6 +21,12 @@ from assistant.store import StoreBusy, StoreError
 from assistant.textsafe import plain
 from assistant.tui.widgets import CaseCard, CoverageList, TurnView, text
 
+def sentence(message: str) -> str:
+    """A domain message as a sentence, its quoted words untouched ('31/02', 'March')."""
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "?", "!", ")")) else message + "."
+
+
 HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back /finish /pin N /open N /widen")
 
 
@@ -49,6 +55,7 @@ class ReflectionScreen(Screen[None]):
         self.busy = False
         self._acknowledged: str | None = None  # answer text the person chose to send despite identifiers
         self._save_retry = None  # a timer that sends again the answer a busy store could not take
+        self._shown = 0  # the id of the last turn in the transcript: what the store holds after it is new
 
     @property
     def services(self):
@@ -81,9 +88,8 @@ class ReflectionScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        transcript = self.query_one("#transcript", VerticalScroll)
-        transcript.anchor()
-        transcript.mount_all([TurnView(t.role, t.kind, t.text) for t in self.conversation.turns()])
+        self.query_one("#transcript", VerticalScroll).anchor()
+        self.show_new_turns()
         self.refresh_checklist()
         self.refresh_progress()
         self.query_one("#answer", TextArea).focus()
@@ -141,7 +147,7 @@ class ReflectionScreen(Screen[None]):
                 return
             turn = self.conversation.answer(raw)
         except ReflectionError as exc:
-            self.show_notice(str(exc).capitalize() + ".", warning=True)
+            self.show_notice(sentence(str(exc)), warning=True)
             return
         except StoreBusy:
             self.keep_until_free()
@@ -152,7 +158,7 @@ class ReflectionScreen(Screen[None]):
         box.text = ""
         self._acknowledged = None
         self.show_notice("")
-        self.add_turn("practitioner", "answer", turn.text)
+        self.show_new_turns()  # the answer, and what reflect read from it (a status, due dates)
         self.after_answer(turn.text, turn.id)
 
     def keep_until_free(self) -> None:
@@ -180,9 +186,9 @@ class ReflectionScreen(Screen[None]):
         try:
             turn = self.conversation.skip()
         except ReflectionError as exc:
-            self.show_notice(str(exc).capitalize() + ".", warning=True)
+            self.show_notice(sentence(str(exc)), warning=True)
             return
-        self.add_turn("practitioner", "skip", turn.text)
+        self.show_new_turns()
         self.after_answer("", turn.id)
 
     def action_edit_last(self) -> None:
@@ -200,7 +206,7 @@ class ReflectionScreen(Screen[None]):
         if self.busy:
             return
         self.conversation.finish_early()
-        self.add_turn("system", "note", "Finished the questions early.")
+        self.show_new_turns()
         self.after_answer("", None)
 
     def action_widen(self) -> None:
@@ -302,7 +308,7 @@ class ReflectionScreen(Screen[None]):
 
     def show_after(self, result: AfterAnswer) -> None:
         self.show_notice(self._coverage_notice(result))
-        self.add_turn("assistant", result.prompt.kind, result.prompt.text)
+        self.show_new_turns()
         if result.hits:
             self.show_cases(result.hits)
         self.refresh_checklist()
@@ -324,13 +330,17 @@ class ReflectionScreen(Screen[None]):
 
     # --- panels --------------------------------------------------------------------------
 
-    def add_turn(self, role: str, kind: str, body: str) -> None:
-        self.query_one("#transcript", VerticalScroll).mount(TurnView(role, kind, body))
+    def show_new_turns(self) -> None:
+        """Show what the store holds since the last turn shown: the transcript is the domain's record."""
+        new = [t for t in self.conversation.turns() if t.id > self._shown]
+        if new:
+            self.query_one("#transcript", VerticalScroll).mount_all([TurnView(t.role, t.kind, t.text) for t in new])
+            self._shown = new[-1].id
 
     def reload_transcript(self) -> None:
-        transcript = self.query_one("#transcript", VerticalScroll)
-        transcript.remove_children()
-        transcript.mount_all([TurnView(t.role, t.kind, t.text) for t in self.conversation.turns()])
+        self.query_one("#transcript", VerticalScroll).remove_children()
+        self._shown = 0
+        self.show_new_turns()
 
     def show_notice(self, message: str, warning: bool = False) -> None:
         notice = self.query_one("#notice", Static)
