@@ -125,3 +125,15 @@ def test_mistakes_in_the_words_are_named_with_their_line(tmp_path: Path) -> None
 
 def test_the_bundled_words_are_read_once() -> None:
     assert bundled_status_words() is bundled_status_words() and bundled_status_words()[1] == ()
+
+
+def test_the_app_reports_a_broken_file_among_its_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.paths import resolve_paths
+    from assistant.reflection import action_status
+    from assistant.services import Services
+
+    broken = tmp_path / "action_status.yaml"
+    broken.write_text("statuses: [\n", encoding="utf-8")
+    monkeypatch.setattr(action_status, "bundled_status_words", lambda: (FALLBACK, tuple(load_status_words(broken)[1])))
+    problems = Services(resolve_paths(data_dir=tmp_path / "data")).problems
+    assert [str(p) for p in problems if "action_status.yaml" in str(p)] != []

@@ -181,6 +181,19 @@ def test_an_unclear_answer_is_asked_about_and_an_edit_is_read_again(store, flows
     assert store.actions(again.session.id)[0].status == "carried"
 
 
+def test_with_a_broken_words_file_the_status_question_is_asked(store, flows, bank) -> None:
+    from assistant.reflection.action_status import FALLBACK
+
+    reflection_with_actions(store, flows, bank, "YJ-1", "Meet his mum")
+    flow = next(f for f in flows if f.id == "what-so-what-now-what")
+    conv = Conversation.start(store, flow, bank.framework, strand="desistance", stage="planning",
+                              meta={"case_ref": "YJ-1"}, status_words=FALLBACK)
+    say(conv, "Done. We met on Tuesday.")
+    assert conv.pending().kind == "followup-status"
+    say(conv, "done")
+    assert conv.pending().step == "q:what"
+
+
 # --- due dates read, or asked again -------------------------------------------------------------
 
 def test_a_relative_date_is_resolved_and_shown(store, flows, bank) -> None:
