@@ -19,7 +19,7 @@ from assistant.group import GroupError, GroupSession, PeopleError, clock_text, p
 from assistant.group.people import Participant
 from assistant.textsafe import one_line
 from assistant.tui.case_screen import case_text
-from assistant.tui.widgets import text
+from assistant.tui.widgets import sentence, text
 
 
 class GroupSetupScreen(Screen[None]):
@@ -125,7 +125,7 @@ class GroupSetupScreen(Screen[None]):
                                         participants=people, case=case, flow=flow, minutes=minutes,
                                         clock=self.app.clock)  # type: ignore[attr-defined]
         except GroupError as exc:
-            self.status(str(exc).capitalize() + ".")
+            self.status(sentence(str(exc)))
             return
         self.app.switch_screen(PresentScreen(group))
 
@@ -350,7 +350,7 @@ class QuestionScreen(Screen[None]):
                 return
             said = self.group.read(line)
         except (GroupError, PeopleError) as exc:
-            self.notify(str(exc).capitalize() + ".", severity="warning", markup=False)
+            self.notify(sentence(str(exc)), severity="warning", markup=False)
             return
         if said.unknown_prefix:
             def answered(person: Participant | None) -> None:
@@ -380,7 +380,7 @@ class QuestionScreen(Screen[None]):
         try:
             turn = self.group.contribute(body, speaker)
         except GroupError as exc:
-            self.notify(str(exc).capitalize() + ".", severity="warning", markup=False)
+            self.notify(sentence(str(exc)), severity="warning", markup=False)
             return
         people = {p.initials: p.label() for p in self.group.participants}
         self.query_one("#said", VerticalScroll).mount(
@@ -421,7 +421,7 @@ class GroupCloseScreen(Screen[None]):
                 self.group.take_back(line)
                 shown = "Take back: " + line
         except GroupError as exc:
-            self.notify(str(exc).capitalize() + ".", severity="warning", markup=False)
+            self.notify(sentence(str(exc)), severity="warning", markup=False)
             return
         self.query_one("#close-lines", VerticalScroll).mount(Static(text(shown)))
         self.query_one("#close-input", Input).value = ""

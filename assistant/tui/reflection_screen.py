@@ -19,13 +19,7 @@ from assistant.reflection import Conversation, ReflectionError
 from assistant.reflection.reflector import AfterAnswer, Reflector
 from assistant.store import StoreBusy, StoreError
 from assistant.textsafe import plain
-from assistant.tui.widgets import CaseCard, CoverageList, TurnView, text
-
-def sentence(message: str) -> str:
-    """A domain message as a sentence, its quoted words untouched ('31/02', 'March')."""
-    message = message[:1].upper() + message[1:]
-    return message if message.endswith((".", "?", "!", ")")) else message + "."
-
+from assistant.tui.widgets import CaseCard, CoverageList, TurnView, sentence, text
 
 HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back /finish /pin N /open N /widen")
 
