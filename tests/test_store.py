@@ -72,6 +72,24 @@ def test_migrations_are_recorded_and_idempotent(db_path: Path) -> None:
     assert len(names) == len(set(names)), "migration names must be unique"
 
 
+def test_actions_saved_before_owners_get_one(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """006: a reflection's actions had no owner (they are the practitioner's, 'me'); a group's are the team's."""
+    import assistant.store.db as db
+
+    before = [m for m in MIGRATIONS if m[0] != "006_action_owners"]
+    monkeypatch.setattr(db, "MIGRATIONS", before)
+    with Store(db_path) as s:
+        reflection, group = s.create_session("reflection").id, s.create_session("group").id
+        s.add_action(reflection, "Ring school")
+        s.add_action(group, "Share the guidance")
+        s.add_action(group, "Invite the police lead", owner="JT")
+    monkeypatch.setattr(db, "MIGRATIONS", MIGRATIONS)
+    with Store(db_path) as s:
+        assert s.applied_migrations()[-1] == "006_action_owners"
+        assert [a.owner for a in s.actions(reflection)] == ["me"]
+        assert [a.owner for a in s.actions(group)] == ["team", "JT"]
+
+
 def test_permissions_and_pragmas(db_path: Path) -> None:
     with Store(db_path) as s:
         s.add_turn(s.create_session("reflection").id, "practitioner", "hello")

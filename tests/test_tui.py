@@ -128,7 +128,9 @@ async def test_actions_are_followed_up_in_the_next_reflection(tmp_path: Path, ca
             first.advance()
     app = make_app(tmp_path / "data", case_search)
     async with app.run_test(size=(140, 45)) as pilot:
-        screen = await start_reflection(pilot)
+        screen = await start_reflection(pilot)  # no case reference: its actions are offered, not forced
+        assert "1 other open action: review it now, or later?" in transcript(app)
+        await send(pilot, "now")
         assert "Last time you planned to: \u201cCall the college\u201d" in transcript(app)
         await send(pilot, "I called and they offered him a place on the January course.")
         assert "done, or will you carry it on" in transcript(app)

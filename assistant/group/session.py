@@ -8,12 +8,14 @@ contribution and note as a turn, actions with owners in the actions table. So a 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from assistant.casebank.model import Bank, Case
 from assistant.group.people import Participant, PeopleError, Said, check_people, initials_of, parse_line
 from assistant.group.timer import Clock, Countdown, wall_clock
+from assistant.reflection.action_steps import due_said_back
 from assistant.reflection.actions import parse_actions
 from assistant.reflection.flows import Flow
 from assistant.store import Action, Session, Store, Turn
@@ -214,13 +216,27 @@ class GroupSession:
         return person
 
     def add_actions(self, line: str) -> list[Action]:
-        """'AB: ring school by 12/12' -> an action owned by AB; without a prefix, owned by the team."""
+        """'AB: ring school by 12/12' -> an action owned by AB; without a prefix, owned by the team.
+
+        Dates count from the session's day ('by Friday'). One that cannot be read ('by 31/02') is
+        refused with the words it could not read, so it is typed again rather than saved without
+        a date and without a word.
+        """
         said = self.read(line)
         if said.unknown_prefix:
             raise GroupError(f"nobody here has the initials '{said.unknown_prefix}': add them first, or check the initials")
         owner = said.speaker.initials if said.speaker else "team"
-        return [self.store.add_action(self.session.id, a.text, owner=owner, due=a.due)
-                for a in parse_actions(said.text)]
+        parsed = parse_actions(said.text, dt.date.fromtimestamp(self.clock()))
+        bad = next((a for a in parsed if a.unreadable), None)
+        if bad is not None:
+            raise GroupError(f"couldn't read '{bad.unreadable}' as a date: type the action again with a date "
+                             "such as 31/03 or next Friday, or without one")
+        return [self.store.add_action(self.session.id, a.text, owner=owner, due=a.due) for a in parsed]
+
+    @staticmethod
+    def said_back(actions: Sequence[Action]) -> str:
+        """What was recorded, with the day each is due, for the facilitator to check at a glance."""
+        return "; ".join(f"{a.owner}: {due_said_back(a.text, a.due)}" for a in actions)
 
     def take_back(self, text: str) -> Turn:
         if not text.strip():

@@ -8,11 +8,16 @@ from typing import Any, Sequence
 
 from assistant.casebank.model import STAGE_LABELS, STRAND_LABELS, Bank
 from assistant.reflection.checklist import checklist
+from assistant.reflection.conversation import READBACK
 from assistant.reflection.flows import Flow
+from assistant.reflection.followups import owned_by, practitioner_of
 from assistant.store import Action, NotFound, Store
 
 QUESTION_KINDS = {"question", "closing", "actions", "support", "followup"}
-HIDDEN_STEPS = ("status:", "done")
+# The log keeps what was asked and answered; how reflect got the status, the offer and the dates
+# right (and what it said back) is in the actions and follow-up lists instead.
+HIDDEN_STEPS = ("status:", "offer:", "due:", "done")
+HIDDEN_KINDS = {READBACK}
 
 
 def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank) -> dict[str, Any]:
@@ -30,7 +35,7 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
     turns = []
     for turn in record["turns"]:
         step = turn.get("step") or ""
-        if step.startswith(HIDDEN_STEPS) or step == "finish-early":
+        if step.startswith(HIDDEN_STEPS) or step == "finish-early" or turn["kind"] in HIDDEN_KINDS:
             continue
         kind = turn["kind"]
         if turn["role"] == "assistant" and kind in QUESTION_KINDS:
@@ -57,11 +62,16 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
         "turns": turns,
         "pins": pins,
         "coverage": coverage,
-        "actions": record["actions"],
+        "actions": _own_actions_unlabelled(record["actions"], practitioner_of(session["meta"])),
         "support": support,
         "carried_forward": carried,
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _own_actions_unlabelled(actions: list[dict[str, Any]], practitioner: str) -> list[dict[str, Any]]:
+    """A reflection's own actions need no "(owner: me)": only someone else's owner is shown."""
+    return [{**a, "owner": None if owned_by(a.get("owner"), practitioner) else a["owner"]} for a in actions]
 
 
 def _minutes_between(start: str | None, end: str | None) -> int:

@@ -71,8 +71,10 @@ class Services:
 
     @property
     def problems(self) -> "list[Problem]":
-        """Broken case and flow files: reported, never fatal."""
-        return [*self.bank.errors, *self._flows[1]]
+        """Broken case, flow and action-words files: reported, never fatal."""
+        from assistant.reflection.action_status import bundled_status_words
+
+        return [*self.bank.errors, *self._flows[1], *bundled_status_words()[1]]
 
     @cached_property
     def embedder(self) -> "Embedder":

@@ -133,6 +133,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Every action has an owner. A reflection's actions were saved without one: they are the
+        # practitioner's, 'me' until reflect has a setting for their name (reflection/followups.py).
+        # A group action always had one (initials, or 'team' when agreed without a prefix).
+        "006_action_owners",
+        """
+        UPDATE actions SET owner = 'me'
+         WHERE (owner IS NULL OR trim(owner) = '')
+           AND session_id IN (SELECT id FROM sessions WHERE kind = 'reflection');
+        UPDATE actions SET owner = 'team'
+         WHERE (owner IS NULL OR trim(owner) = '')
+           AND session_id IN (SELECT id FROM sessions WHERE kind = 'group');
+        """,
+    ),
 ]
 
 

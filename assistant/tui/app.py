@@ -75,8 +75,8 @@ class ReflectApp(Jobs, App[None]):
         if error:
             self.notify(f"Case search is unavailable: {error}", severity="warning", timeout=8, markup=False)
         if problems:
-            self.notify(f"{len(problems)} case bank or flow file(s) could not be read; first: {problems[0]}",
-                        severity="warning", timeout=10, markup=False)
+            self.notify(f"{len(problems)} problem(s) in the case bank, flow or action-words files; "
+                        f"first: {problems[0]}", severity="warning", timeout=10, markup=False)
 
     def action_help(self) -> None:
         from assistant.tui.help_screen import HelpScreen

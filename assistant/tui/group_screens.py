@@ -22,7 +22,7 @@ from assistant.reflection.commands import parse_command
 from assistant.search.filters import Filters, listing
 from assistant.tui import messages
 from assistant.tui.jobs import Jobs, job
-from assistant.tui.widgets import case_text, text
+from assistant.tui.widgets import case_text, sentence, text
 
 
 class GroupSetupScreen(Jobs, Screen[None]):
@@ -134,7 +134,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
                                         participants=people, case=case, flow=flow, minutes=minutes,
                                         clock=self.app.clock)  # type: ignore[attr-defined]
         except GroupError as exc:
-            self.status(str(exc).capitalize() + ".")
+            self.status(sentence(str(exc)))
             return
         self.app.switch_screen(PresentScreen(group))
 
@@ -345,7 +345,7 @@ class QuestionScreen(Screen[None]):
         try:
             if command is not None and command.name == "action":
                 actions = self.group.add_actions(command.rest)
-                self.notify(f"Action recorded ({len(actions)}).")
+                self.notify(f"Action recorded: {self.group.said_back(actions)}", markup=False)
                 box.value = ""
                 return
             if command is not None and command.name == "add":
@@ -357,7 +357,7 @@ class QuestionScreen(Screen[None]):
                 return
             said = self.group.read(line)
         except (GroupError, PeopleError) as exc:
-            self.notify(str(exc).capitalize() + ".", severity="warning", markup=False)
+            self.notify(sentence(str(exc)), severity="warning", markup=False)
             return
         if said.unknown_prefix:
             def answered(person: Participant | None) -> None:
@@ -387,7 +387,7 @@ class QuestionScreen(Screen[None]):
         try:
             turn = self.group.contribute(body, speaker)
         except GroupError as exc:
-            self.notify(str(exc).capitalize() + ".", severity="warning", markup=False)
+            self.notify(sentence(str(exc)), severity="warning", markup=False)
             return
         people = {p.initials: p.label() for p in self.group.participants}
         self.query_one("#said", VerticalScroll).mount(
@@ -429,7 +429,7 @@ class GroupCloseScreen(Screen[None]):
                 self.group.take_back(line)
                 shown = "Take back: " + line
         except GroupError as exc:
-            self.notify(str(exc).capitalize() + ".", severity="warning", markup=False)
+            self.notify(sentence(str(exc)), severity="warning", markup=False)
             return
         self.query_one("#close-lines", VerticalScroll).mount(Static(text(shown)))
         self.query_one("#close-input", Input).value = ""

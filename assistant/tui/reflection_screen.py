@@ -31,7 +31,7 @@ from assistant.store import StoreBusy, StoreError
 from assistant.textsafe import plain
 from assistant.tui import messages
 from assistant.tui.jobs import Jobs, failure_line, job
-from assistant.tui.widgets import CaseCard, CoverageList, TurnView, text
+from assistant.tui.widgets import CaseCard, CoverageList, TurnView, sentence, text
 
 #: Seconds after the last change of the answer box that its text is saved as the draft.
 DRAFT_DELAY = 1.5
@@ -70,6 +70,7 @@ class ReflectionScreen(Jobs, Screen[None]):
         self._draft_timer: Timer | None = None  # saves the answer box's text once typing pauses
         self._draft_saved = ""  # the text the store holds as this session's draft
         self._box: TextArea | None = None  # kept: unmounting removes it before the screen's Unmount
+        self._shown = 0  # the id of the last turn in the transcript: what the store holds after it is new
 
     @property
     def services(self):
@@ -102,9 +103,8 @@ class ReflectionScreen(Jobs, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        transcript = self.query_one("#transcript", VerticalScroll)
-        transcript.anchor()
-        transcript.mount_all([TurnView(t.role, t.kind, t.text) for t in self.conversation.turns()])
+        self.query_one("#transcript", VerticalScroll).anchor()
+        self.show_new_turns()
         self.refresh_checklist()
         self.refresh_progress()
         self._box = self.query_one("#answer", TextArea)
@@ -238,7 +238,7 @@ class ReflectionScreen(Jobs, Screen[None]):
                 return
             turn = self.conversation.answer(raw)
         except ReflectionError as exc:
-            self.show_notice(str(exc).capitalize() + ".", warning=True)
+            self.show_notice(sentence(str(exc)), warning=True)
             return
         except StoreBusy:
             self.keep_until_free()
@@ -250,7 +250,7 @@ class ReflectionScreen(Jobs, Screen[None]):
         box.text = ""
         self._acknowledged = None
         self.show_notice("")
-        self.add_turn("practitioner", "answer", turn.text)
+        self.show_new_turns()  # the answer, and what reflect read from it (a status, due dates)
         self.after_answer(turn.text, turn.id)
 
     def keep_until_free(self) -> None:
@@ -278,9 +278,9 @@ class ReflectionScreen(Jobs, Screen[None]):
         try:
             turn = self.conversation.skip()
         except ReflectionError as exc:
-            self.show_notice(str(exc).capitalize() + ".", warning=True)
+            self.show_notice(sentence(str(exc)), warning=True)
             return
-        self.add_turn("practitioner", "skip", turn.text)
+        self.show_new_turns()
         self.after_answer("", turn.id)
 
     def action_edit_last(self) -> None:
@@ -299,7 +299,7 @@ class ReflectionScreen(Jobs, Screen[None]):
         if self.busy:
             return
         self.conversation.finish_early()
-        self.add_turn("system", "note", "Finished the questions early.")
+        self.show_new_turns()
         self.after_answer("", None)
 
     def action_widen(self) -> None:
@@ -411,7 +411,7 @@ class ReflectionScreen(Jobs, Screen[None]):
 
     def show_after(self, result: AfterAnswer) -> None:
         self.show_notice(self._coverage_notice(result))
-        self.add_turn("assistant", result.prompt.kind, result.prompt.text)
+        self.show_new_turns()
         if result.hits:
             self.show_cases(result.hits)
         self.refresh_checklist()
@@ -431,13 +431,17 @@ class ReflectionScreen(Jobs, Screen[None]):
 
     # --- panels --------------------------------------------------------------------------
 
-    def add_turn(self, role: str, kind: str, body: str) -> None:
-        self.query_one("#transcript", VerticalScroll).mount(TurnView(role, kind, body))
+    def show_new_turns(self) -> None:
+        """Show what the store holds since the last turn shown: the transcript is the domain's record."""
+        new = [t for t in self.conversation.turns() if t.id > self._shown]
+        if new:
+            self.query_one("#transcript", VerticalScroll).mount_all([TurnView(t.role, t.kind, t.text) for t in new])
+            self._shown = new[-1].id
 
     def reload_transcript(self) -> None:
-        transcript = self.query_one("#transcript", VerticalScroll)
-        transcript.remove_children()
-        transcript.mount_all([TurnView(t.role, t.kind, t.text) for t in self.conversation.turns()])
+        self.query_one("#transcript", VerticalScroll).remove_children()
+        self._shown = 0
+        self.show_new_turns()
 
     def show_notice(self, message: str, warning: bool = False) -> None:
         notice = self.query_one("#notice", Static)

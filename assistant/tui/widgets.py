@@ -25,6 +25,16 @@ def text(value: str, style: str = "") -> Text:
     return Text(plain(value), style=style)
 
 
+def sentence(message: str) -> str:
+    """A domain message (a ReflectionError, a GroupError) as a sentence.
+
+    Not str.capitalize(), which lowercases the rest: the words quoted back ('31/02', 'next
+    Friday', a person's name) must read as they were typed.
+    """
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "?", "!", ")")) else message + "."
+
+
 class TurnView(Static):
     """One message of the transcript."""
 
