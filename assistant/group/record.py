@@ -13,6 +13,7 @@ from typing import Any
 from assistant.casebank.model import Bank, Case
 from assistant.group.session import GroupSession
 from assistant.store import Store
+from assistant.reflection.steps import kind_of, step_id
 
 
 def case_context(case: Case | None, title: str = "", bank: Bank | None = None) -> dict[str, Any]:
@@ -35,13 +36,13 @@ def group_context(store: Store, session_id: str, bank: Bank, group: GroupSession
     turns = store.turns(session.id)
     questions = []
     for i, q in enumerate(group.questions):
-        said = [t for t in turns if t.step == f"q:{i}" and t.kind in ("contribution", "note")]
+        said = [t for t in turns if t.step == step_id("q", i) and t.kind in ("contribution", "note")]
         questions.append({
             "text": q.text, "source": q.source,
             "contributions": [{"speaker": people[t.speaker].label() if t.speaker in people else (t.speaker or ""),
                                "text": t.text} for t in said if t.kind == "contribution"],
             "notes": [t.text for t in said if t.kind == "note"],
-            "asked": any(t.step == f"q:{i}" and t.kind == "question" for t in turns),
+            "asked": any(t.step == step_id("q", i) and t.kind == "question" for t in turns),
         })
     minutes = group.minutes_attended()
     date = session.created_at
@@ -61,7 +62,7 @@ def group_context(store: Store, session_id: str, bank: Bank, group: GroupSession
         "questions": questions,
         "actions": actions,
         "take_back": [t.text for t in turns if t.kind == "takeback"],
-        "general_notes": [t.text for t in turns if t.kind == "note" and not (t.step or "").startswith("q:")],
+        "general_notes": [t.text for t in turns if t.kind == "note" and kind_of(t.step) != "q"],
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
 

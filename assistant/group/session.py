@@ -19,6 +19,7 @@ from assistant.reflection.action_steps import due_said_back
 from assistant.reflection.actions import parse_actions
 from assistant.reflection.flows import Flow
 from assistant.store import Action, Session, Store, Turn
+from assistant.reflection.steps import step_id
 
 KIND = "group"
 
@@ -150,7 +151,7 @@ class GroupSession:
     def _ask(self, index: int) -> GroupQuestion:
         question = self.questions[index]
         seconds = float(self.meta.get("minutes", 10)) * 60
-        self.store.add_turn(self.session.id, "facilitator", question.text, kind="question", step=f"q:{index}")
+        self.store.add_turn(self.session.id, "facilitator", question.text, kind="question", step=step_id("q", index))
         self._save_state(phase="questions", index=index, countdown=Countdown(seconds).start(self.clock()))
         return question
 
@@ -182,7 +183,7 @@ class GroupSession:
     # --- capturing ----------------------------------------------------------------------------
 
     def step(self) -> str:
-        return f"q:{self.index}" if self.phase == "questions" else self.phase
+        return step_id("q", self.index) if self.phase == "questions" else self.phase
 
     def read(self, line: str) -> Said:
         """What a typed line means, without storing it (the app asks about unknown prefixes)."""
@@ -251,7 +252,7 @@ class GroupSession:
     # --- reading back ----------------------------------------------------------------------
 
     def turns_for(self, index: int) -> list[Turn]:
-        return [t for t in self.store.turns(self.session.id) if t.step == f"q:{index}" and t.kind != "question"]
+        return [t for t in self.store.turns(self.session.id) if t.step == step_id("q", index) and t.kind != "question"]
 
     @property
     def ended(self) -> float:

@@ -26,6 +26,7 @@ from assistant.reflection.action_steps import (OFFER_AGAIN, STATUS_AGAIN, STATUS
                                                dates_said_back, due_question, due_said_back, followup_question,
                                                offer_question, read_due_reply, status_said_back, written_on)
 from assistant.reflection.actions import ParsedAction, parse_actions
+from assistant.reflection.steps import Step, kind_of, step_id
 from assistant.reflection.flows import Flow, Question, fill
 from assistant.reflection.followups import choose_followups, practitioner_of
 from assistant.store import Action, Session, Store, Turn
@@ -116,7 +117,7 @@ class Conversation:
         return {t.step for t in (turns or self.turns()) if t.role == "practitioner" and t.step}
 
     def probes_asked(self, turns: Sequence[Turn] | None = None) -> list[str]:
-        return [t.step.split(":", 1)[1] for t in (turns or self.turns())
+        return [Step.parse(t.step).key for t in (turns or self.turns())
                 if t.role == "assistant" and t.kind == "probe" and t.step]
 
     def finished_early(self, turns: Sequence[Turn] | None = None) -> bool:
@@ -132,10 +133,10 @@ class Conversation:
                     return None
                 if turn.step == "done":
                     return DONE
-                if turn.step.startswith("due:") and turn.step not in {p.step for p in self.plan()}:
+                if kind_of(turn.step) == "due" and turn.step not in {p.step for p in self.plan()}:
                     return None  # the actions were edited since: that date no longer needs asking
                 return Prompt(turn.kind, turn.step, turn.text,
-                              turn.step.split(":", 1)[1] if turn.kind == "probe" else None)
+                              Step.parse(turn.step).key if turn.kind == "probe" else None)
         return None
 
     def plan(self) -> list[Prompt]:
@@ -170,9 +171,9 @@ class Conversation:
 
     def _followup_steps(self, action: Action, asked: set[str]) -> list[Prompt]:
         """How did it go; and the status question, unless the answer already said."""
-        steps = [Prompt("followup", f"followup:{action.id}", followup_question(action))]
-        if f"status:{action.id}" in asked or not self._read_from_answer(action):
-            steps.append(Prompt("followup-status", f"status:{action.id}", STATUS_QUESTION))
+        steps = [Prompt("followup", step_id("followup", action.id), followup_question(action))]
+        if step_id("status", action.id) in asked or not self._read_from_answer(action):
+            steps.append(Prompt("followup-status", step_id("status", action.id), STATUS_QUESTION))
         return steps
 
     def _read_from_answer(self, action: Action) -> bool:
@@ -181,15 +182,15 @@ class Conversation:
 
     def _typed_actions(self, q: Question, turns: Sequence[Turn]) -> list[tuple[str, ParsedAction]]:
         """The actions typed at closing step `q`, each with the step of its due question."""
-        answer = _reply(turns, f"close:{q.id}")
+        answer = _reply(turns, step_id("close", q.id))
         if answer is None or answer.kind != "answer":
             return []
         items = parse_actions(answer.text, written_on(answer))
-        return [(f"due:{q.id}:{n}", item) for n, item in enumerate(items)]
+        return [(step_id("due", q.id, n), item) for n, item in enumerate(items)]
 
     def _prompt(self, q: Question, kind: str, prefix: str) -> Prompt:
         stage_title = self.stage.title if self.stage else ""
-        return Prompt(kind, f"{prefix}:{q.id}", fill(q.text, self.session.stage, stage_title))
+        return Prompt(kind, step_id(prefix, q.id), fill(q.text, self.session.stage, stage_title))
 
     def progress(self) -> tuple[int, int]:
         """Steps answered and steps in the plan (probes not counted), for a progress bar."""
@@ -206,9 +207,9 @@ class Conversation:
         early = self.finished_early(turns)
         last = next((t for t in reversed(turns) if t.role == "practitioner"), None)
         asked = self.probes_asked(turns)
-        if (probe is not None and not early and last is not None and (last.step or "").startswith("q:")
+        if (probe is not None and not early and last is not None and kind_of(last.step) == "q"
                 and last.kind == "answer" and len(asked) < self.flow.max_probes and probe.id not in asked):
-            return Prompt("probe", f"probe:{probe.id}", probe.probe, probe.id)
+            return Prompt("probe", step_id("probe", probe.id), probe.probe, probe.id)
         for step in self.plan():
             if step.step in answered:
                 continue
@@ -281,7 +282,7 @@ class Conversation:
             self.store.resolve_action(action_id, "open")  # an edit took back what the answer said: ask
 
     def _status_asked(self, action_id: int) -> bool:
-        return any(t.role == "assistant" and t.step == f"status:{action_id}" for t in self.turns())
+        return any(t.role == "assistant" and t.step == step_id("status", action_id) for t in self.turns())
 
     def _decide_offer(self, decision: str) -> None:
         self.store.set_meta(self.session.id, {**self.session.meta, "review_others": decision})
@@ -289,7 +290,8 @@ class Conversation:
 
     def _due_text(self, step: str) -> str:
         """The words of the action a due question (due:CLOSE-ID:N) is about."""
-        q_id = step.split(":")[1] if step.count(":") == 2 else ""
+        parts = Step.parse(step).parts
+        q_id = parts[0] if len(parts) == 2 else ""
         q = next((q for q in self.flow.closing if q.id == q_id), None)
         item = dict(self._typed_actions(q, self.turns())).get(step) if q else None
         return item.text if item else ""
@@ -440,7 +442,7 @@ class Conversation:
     def reflection_text(self) -> str:
         """Everything the practitioner has written so far, for coverage and search."""
         return "\n".join(t.text for t in self.turns() if t.role == "practitioner" and t.kind == "answer"
-                         and not (t.step or "").startswith(("status:", "close:", "offer:", "due:")))
+                         and kind_of(t.step) not in ("status", "close", "offer", "due"))
 
 
 def _reply(turns: Sequence[Turn], step: str) -> Turn | None:
@@ -449,4 +451,4 @@ def _reply(turns: Sequence[Turn], step: str) -> Turn | None:
 
 
 def _action_id(step: str | None) -> int:
-    return int((step or "").split(":", 1)[1])
+    return Step.parse(step).number

@@ -11,12 +11,13 @@ from assistant.reflection.checklist import checklist
 from assistant.reflection.conversation import READBACK
 from assistant.reflection.flows import Flow
 from assistant.reflection.followups import owned_by, practitioner_of
+from assistant.reflection.steps import kind_of, step_id
 from assistant.store import Action, NotFound, Store
 
 QUESTION_KINDS = {"question", "closing", "actions", "support", "followup"}
 # The log keeps what was asked and answered; how reflect got the status, the offer and the dates
 # right (and what it said back) is in the actions and follow-up lists instead.
-HIDDEN_STEPS = ("status:", "offer:", "due:", "done")
+HIDDEN_STEPS = ("status", "offer", "due", "done")  # step kinds the log leaves out
 HIDDEN_KINDS = {READBACK}
 
 
@@ -35,7 +36,7 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
     turns = []
     for turn in record["turns"]:
         step = turn.get("step") or ""
-        if step.startswith(HIDDEN_STEPS) or step == "finish-early" or turn["kind"] in HIDDEN_KINDS:
+        if kind_of(step) in HIDDEN_STEPS or step == "finish-early" or turn["kind"] in HIDDEN_KINDS:
             continue
         kind = turn["kind"]
         if turn["role"] == "assistant" and kind in QUESTION_KINDS:
@@ -52,7 +53,7 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
     coverage = [{"id": e.id, "label": e.label, "text": e.text, "state": e.state, "sentence": e.sentence,
                  "covered": e.shown}
                 for e in checklist(stage.expectations if stage else (), store.coverage(session_id))]
-    support_steps = {f"close:{q.id}" for q in (flow.closing if flow else ()) if q.kind == "support"}
+    support_steps = {step_id("close", q.id) for q in (flow.closing if flow else ()) if q.kind == "support"}
     support = "\n\n".join(t["text"] for t in record["turns"]
                           if t["role"] == "practitioner" and t["kind"] == "answer" and t.get("step") in support_steps)
     carried = [{"text": a["text"], "status": a["status"], "followup": a.get("followup") or ""}
