@@ -48,9 +48,23 @@ class Terminal:
                 except OSError:
                     break
 
+    def settle(self, quiet: float = 0.25, timeout: float = 30) -> None:
+        """Wait until the app has stopped drawing (no output for `quiet` seconds): what it was
+        sent has been handled and the screen is ready for the next keys."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], quiet)
+            if not ready:
+                return
+            try:
+                self.seen += os.read(self.fd, 65536)
+            except OSError:
+                return
+        raise AssertionError("the app never stopped drawing")
+
     def send(self, keys: str) -> None:
-        """Keys as a person types them: after the screen has settled, not in the same instant."""
-        time.sleep(0.3)
+        """Keys as a person types them: once the screen has settled, not in the same instant."""
+        self.settle()
         self.seen = b""
         os.write(self.fd, keys.encode())
 
@@ -83,7 +97,6 @@ def test_sigkill_loses_nothing_and_the_reflection_resumes(tmp_path: Path, bank) 
         term.send("\n")  # ctrl+j: start with the defaults
         term.read_until("Which child")
         term.send("Kestrel was fifteen when we met.")
-        time.sleep(0.3)
         term.send("\n")  # ctrl+j: send
         wait_for(lambda: "Kestrel was fifteen when we met." in practitioner_turns(data / "reflect.db"), "the answer")
     finally:
@@ -121,13 +134,11 @@ def test_sigkill_in_a_group_session_loses_nothing(tmp_path: Path) -> None:
         term.send("Dee")
         term.send("\t")  # to the participants
         term.send("Amira Begum, Jo Tate")
-        time.sleep(0.3)
         term.send("\n")  # ctrl+j: begin with the first case
         term.read_until("Case summary")
         term.send(" ")  # start the questions
         term.read_until("Question 1 of")
         term.send("AB: Kestrel would start with school")
-        time.sleep(0.3)
         term.send("\r")
         wait_for(lambda: ("AB", "Kestrel would start with school") in contributions(data / "reflect.db"),
                  "the contribution")
