@@ -9,9 +9,10 @@
 (b) Answer to similar cases: the real app driven with Pilot (`App.run_test`), model warm; time
     from `pilot.press("ctrl+j")` until the transcript holds the answer and the next prompt AND
     every `.case-card` widget has been replaced. Baseline: `services.search.search(query, k=3,
-    stage=...)` for the same reflection, called directly in the same process; a second row
-    re-does the whole of `Reflector.after_answer`'s model work (coverage of the answer, the probe
-    candidate over the reflection, the search) without store writes.
+    stage=...)` for the same reflection (its answers joined, one text), called directly in the
+    same process; a second row re-does the coverage of the answer and the panel's search
+    (`Reflector.similar_cases`: each answer's vector cached, the other stages scored, the themes)
+    without store writes.
 (c) Idle CPU: the real app in a pty, left to warm the model, then its CPU time (user + system,
     children included) over a window of idleness, against `sleep` and the bare Textual app
     sampled over the same window.
@@ -416,7 +417,7 @@ async def _pilot_run(quick: bool, data_dir: Path) -> dict[str, list[float]]:
             out["pilot"].append(pressed)
             # the same model work, called directly while the app is idle (median of 3 calls each)
             reflector = screen.reflector
-            query = reflector.query()
+            query = " ".join(reflector.conversation.reflection_text().split()[-160:])  # one text, as before
             stage = None if screen.widen else screen.conversation.session.stage
             search_times, full_times = [], []
             for _ in range(3):
@@ -425,7 +426,7 @@ async def _pilot_run(quick: bool, data_dir: Path) -> dict[str, list[float]]:
                 search_times.append(now() - t0)
                 t0 = now()
                 reflector.coverage.assess(answer)
-                services.search.search(query, k=3, stage=stage)
+                reflector.similar_cases(widen=screen.widen)  # the answers' vectors are cached by now
                 full_times.append(now() - t0)
             out["search"].append(median(search_times))
             out["reflector"].append(median(full_times))
@@ -455,8 +456,8 @@ def part_answer(quick: bool, tmp: Path) -> None:
                       "UI = from pilot.press('ctrl+j') until the transcript grew by the answer and the next prompt "
                       "and every .case-card was replaced (polled every 5 ms). Baselines, called directly after each "
                       "answer on the same reflection, median of 3 calls: search = services.search.search(query, "
-                      "k=3, stage); reflector work = coverage of the answer + probe candidate over the reflection "
-                      "+ the search (no store writes); answer() + after_answer = the whole non-UI path with its SQLite "
+                      "k=3, stage) of the answers joined; reflector work = coverage of the answer + the panel's "
+                      "search (Reflector.similar_cases, the answers' vectors cached; no store writes); answer() + after_answer = the whole non-UI path with its SQLite "
                       "writes, on a side conversation in the same store (one call each). The last row is when "
                       "pilot.press returned: Pilot waits for the process to look idle in 20 ms slices, and the "
                       "worker's CPU counts as busy. Ratios are to the search baseline. Target: p95 ≤ 150 ms.")

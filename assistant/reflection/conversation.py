@@ -439,10 +439,15 @@ class Conversation:
         """Keep a case beside the reflection, with the passage that matched and why it was shown."""
         self.store.pin_case(self.session.id, case_id, title=title, snippet=snippet, reason=reason)
 
+    def answers(self) -> list[str]:
+        """The practitioner's answers so far about the case, oldest first (not the closing
+        questions, nor the replies on an earlier action's status), for the panel's search."""
+        return [t.text for t in self.turns() if t.role == "practitioner" and t.kind == "answer"
+                and kind_of(t.step) not in ("status", "close", "offer", "due")]
+
     def reflection_text(self) -> str:
         """Everything the practitioner has written so far, for coverage and search."""
-        return "\n".join(t.text for t in self.turns() if t.role == "practitioner" and t.kind == "answer"
-                         and kind_of(t.step) not in ("status", "close", "offer", "due"))
+        return "\n".join(self.answers())
 
 
 def _reply(turns: Sequence[Turn], step: str) -> Turn | None:

@@ -13,7 +13,7 @@ from assistant.reflection.conversation import Conversation, Prompt
 from assistant.reflection.coverage import CoverageChecker, Evidence
 from assistant.search import CaseSearch, Hit
 
-QUERY_WORDS = 160  # the recent part of the reflection that searches the bank
+QUERY_WORDS = 160  # what the panel searched before it weighted the answers: the last words of them all
 
 
 @dataclass
@@ -53,16 +53,18 @@ class Reflector:
     def probe_candidate(self, last_answer: str) -> Expectation | None:
         return self.coverage.next_probe(last_answer, self.done())
 
-    def query(self) -> str:
-        words = self.conversation.reflection_text().split()
-        return " ".join(words[-QUERY_WORDS:])
-
     def similar_cases(self, *, widen: bool = False, k: int = 3) -> list[Hit]:
-        query = self.query()
-        if not query.strip():
+        """The cases most like the reflection so far, the latest answer weighted most.
+
+        Within the reflection's stage, plus a case from another stage when it matches clearly
+        better than the stage's best (flagged `other_stage`); every stage with `widen`. Each hit
+        carries its passage and the themes it shares with what was written (`Hit.shares`).
+        """
+        answers = self.conversation.answers()
+        if not any(a.strip() for a in answers):
             return []
         stage = None if widen else self.conversation.session.stage
-        return self.search.search(query, k=k, stage=stage)
+        return self.search.search_answers(answers, k=k, stage=stage)
 
     def after_answer(self, text: str, turn_id: int | None, *, widen: bool = False) -> AfterAnswer:
         """Coverage for the new answer, then the next prompt (maybe a probe), then cases."""
@@ -73,3 +75,13 @@ class Reflector:
         covered = self.conversation.store.covered(self.conversation.session.id)
         left = {e.id for e in self.conversation.expectations} - self.done()
         return AfterAnswer(prompt, hits, covered, new, nothing_left=not left)
+
+
+def pin_reason(hit: Hit, number: int) -> str:
+    """Why a pinned case was shown, for the log: its rank, its stage if another, shared themes."""
+    reason = f"Ranked {number} of the cases most like your reflection so far"
+    if hit.other_stage:
+        reason += f"; from the {hit.case.stage_label.lower()} stage, a closer match than this stage's cases"
+    if hit.shares:
+        reason += f"; shares {', '.join(hit.shares)}"
+    return reason

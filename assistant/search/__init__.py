@@ -7,8 +7,13 @@ it is cheap; the index loads on first use, and the model on the first query that
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
 
 from assistant.casebank.model import Bank
 from assistant.paths import BUNDLED_INDEX
@@ -17,6 +22,11 @@ from assistant.search.embedder import Embedder, ModelUnavailable
 from assistant.search.engine import MODES, Hit, Mode, Searcher
 from assistant.search.filters import AGE_BANDS, Filters, listing
 from assistant.search.index import Index, IndexStats, build, is_current
+from assistant.search.panel import (EARLIER_DECAY, LATEST_WEIGHT, MAX_ANSWERS, OTHER_STAGE_MARGIN, answer_weights,
+                                   combine, other_stage)
+from assistant.search.themes import ThemeMatcher, shared
+
+VECTOR_CACHE = 256  # answers' vectors kept (a few reflections' worth)
 
 __all__ = ["AGE_BANDS", "CaseSearch", "Embedder", "onnx_copy", "Filters", "listing", "Hit", "IndexStats", "MODES", "ModelUnavailable", "Mode"]
 
@@ -27,6 +37,9 @@ class CaseSearch:
         self.index_dir = Path(index_dir)
         self.embedder = embedder or Embedder(index_dir=self.index_dir)
         self._searcher: Searcher | None = None
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # answer text -> its vector
+        self._vectors_lock = threading.Lock()
+        self._themes: ThemeMatcher | None = None
 
     def update_index(self, *, rebuild: bool = False, on_total: Callable[[int], None] | None = None,
                      progress: Callable[[int], None] | None = None) -> IndexStats:
@@ -35,6 +48,7 @@ class CaseSearch:
         index, stats = build(self.bank.cases, self.index_dir, self.embedder, rebuild=rebuild,
                              on_total=on_total, progress=progress, seed_dirs=seeds)
         self._searcher = Searcher(self.bank.cases, index)
+        self._themes = None  # calibrated on the passages: again on first use
         return stats
 
     def is_current(self) -> tuple[bool, str]:
@@ -60,6 +74,7 @@ class CaseSearch:
         self.embedder.preload()
         self.searcher
         self.embedder.encode_one("warm up")
+        self.themes
 
     def search(self, query: str, *, k: int = 5, stage: str | None = None, strand: str | None = None,
                themes: Iterable[str] = (), mode: Mode = "hybrid", filters: Filters | None = None) -> list[Hit]:
@@ -68,3 +83,59 @@ class CaseSearch:
         searcher = self.searcher
         vector = self.embedder.encode_one(query) if mode != "lexical" else None
         return searcher.search(query, vector, k=k, filters=filters, mode=mode)
+
+    @property
+    def themes(self) -> ThemeMatcher:
+        """The bank's themes, to tell which of them a text is about (built on first use)."""
+        with self._vectors_lock:
+            matcher = self._themes
+        if matcher is None:
+            searcher = self.searcher
+            matcher = ThemeMatcher(self.bank.themes, self.embedder, searcher.index, searcher.lexical.tokens,
+                                   searcher.cases)
+            with self._vectors_lock:
+                self._themes = matcher
+        return matcher
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """One vector per text, each text embedded once: a conversation's earlier answers are
+        not embedded again with every new one (the most recent VECTOR_CACHE texts are kept)."""
+        with self._vectors_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh = {t: self.embedder.encode_one(t) for t in missing}  # one at a time: never a big batch
+        with self._vectors_lock:
+            self._vectors.update(fresh)
+            out = np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+            for t in texts:
+                self._vectors.move_to_end(t)
+            while len(self._vectors) > VECTOR_CACHE:
+                self._vectors.popitem(last=False)
+        return out
+
+    def search_answers(self, answers: Sequence[str], *, k: int = 3, stage: str | None = None,
+                       latest: float = LATEST_WEIGHT, decay: float = EARLIER_DECAY,
+                       margin: float | None = OTHER_STAGE_MARGIN, mode: Mode = "hybrid") -> list[Hit]:
+        """Cases like a conversation so far (answers oldest first), the latest answer weighted most.
+
+        With a `stage`, the k best of that stage, and after them the best case of another stage
+        when it matches better than the stage's best by `margin` (None: never), flagged
+        `other_stage`. Each hit's `shares` names the case's themes that the answers are about
+        (`ThemeMatcher.about`), strongest first.
+        """
+        texts = [a for a in answers if a.strip()][-MAX_ANSWERS:]
+        if not texts or k <= 0:
+            return []
+        weights = answer_weights(len(texts), latest, decay)
+        vectors = self.vectors(texts)
+        vector = combine(vectors, weights) if mode != "lexical" else None
+        searcher = self.searcher
+        hits = searcher.search_weighted(texts, weights, vector, k=k, filters=Filters(stage=stage), mode=mode)
+        if stage is not None and margin is not None and hits:
+            everything = np.ones(len(searcher.cases), dtype=bool)
+            scored = searcher.score(texts, weights, vector, everything, mode)
+            same = np.fromiter((c.stage == stage for c in searcher.cases), dtype=bool, count=len(searcher.cases))
+            extra = other_stage(scored.score, same, margin)
+            if extra is not None:
+                hits.append(replace(searcher.hit(extra, scored), other_stage=True))
+        about = self.themes.about(texts, vectors)
+        return [replace(h, shares=shared(about, h.case.themes)) for h in hits]

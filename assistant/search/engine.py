@@ -29,6 +29,17 @@ RRF_K = 60
 
 
 @dataclass(frozen=True)
+class Scored:
+    """One query's scores over every case: fused, dense and lexical, and each passage's cosine."""
+
+    score: np.ndarray  # minus infinity for cases the filters leave out
+    dense: np.ndarray
+    lex: np.ndarray
+    sims: np.ndarray | None  # None in lexical mode
+    words: frozenset[str] = frozenset()  # the query's stems, for a lexical snippet
+
+
+@dataclass(frozen=True)
 class Hit:
     case: Case
     score: float
@@ -36,6 +47,8 @@ class Hit:
     section: str
     dense: float = 0.0
     lexical: float = 0.0
+    other_stage: bool = False  # added from outside the stage asked for: it matched clearly better
+    shares: tuple[str, ...] = ()  # theme ids the case shares with what the query is about
 
 
 class Searcher:
@@ -66,10 +79,25 @@ class Searcher:
 
     def search(self, query: str, query_vector: np.ndarray | None, *, k: int = 5,
                filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
+        return self.search_weighted((query,), (1.0,), query_vector, k=k, filters=filters, mode=mode)
+
+    def search_weighted(self, texts: Sequence[str], weights: Sequence[float], query_vector: np.ndarray | None, *,
+                        k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
+        """Search for several texts at once (a conversation's answers), each term counted with
+        its text's weight in BM25; `query_vector` is the texts' combined vector."""
         allowed = self.mask(filters)
         if not allowed.any() or k <= 0:
             return []
-        lex = self.lexical.scores(query) if mode != "dense" else np.zeros(len(self.cases), np.float32)
+        scored = self.score(texts, weights, query_vector, allowed, mode)
+        return [self.hit(int(i), scored) for i in _top(scored.score, min(k, int(allowed.sum())))]
+
+    def score(self, texts: Sequence[str], weights: Sequence[float], query_vector: np.ndarray | None,
+              allowed: np.ndarray, mode: Mode = "hybrid") -> Scored:
+        """Every case's score (minus infinity where `allowed` is false), with its parts."""
+        if mode != "dense":
+            lex = self.lexical.weighted_scores(texts, weights)
+        else:
+            lex = np.zeros(len(self.cases), np.float32)
         if mode != "lexical":
             if query_vector is None:
                 raise ValueError("dense and hybrid search need the query's vector")
@@ -81,16 +109,16 @@ class Searcher:
         elif mode == "lexical":
             score = lex
         else:
-            score = self._fuse(dense, lex, allowed, self.lexical.attainable(query))
-        score = np.where(allowed, score, -np.inf)
-        top = _top(score, min(k, int(allowed.sum())))
-        hits = []
-        for i in top:
-            snippet_row = self._snippet_row(int(i), sims, query)
-            chunk = self.index.chunks[snippet_row]
-            hits.append(Hit(self.cases[i], float(score[i]), chunk.text, chunk.section,
-                            float(dense[i]), float(lex[i])))
-        return hits
+            score = self._fuse(dense, lex, allowed, self.lexical.weighted_attainable(texts, weights))
+        words = frozenset(t for text, w in zip(texts, weights) if w for t in self.lexical.tokens(text)) \
+            if sims is None else frozenset()
+        return Scored(np.where(allowed, score, -np.inf), dense, lex, sims, words)
+
+    def hit(self, case_index: int, scored: Scored) -> Hit:
+        """One case of a scoring as a hit, with its best-matching passage as the snippet."""
+        chunk = self.index.chunks[self._snippet_row(case_index, scored.sims, scored.words)]
+        return Hit(self.cases[case_index], float(scored.score[case_index]), chunk.text, chunk.section,
+                   float(scored.dense[case_index]), float(scored.lex[case_index]))
 
     def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray, attainable: float) -> np.ndarray:
         """Cosine plus BM25 weighed by its evidence.
@@ -113,14 +141,13 @@ class Searcher:
         lex_scaled = lex / top_lex if top_lex > 0 else np.zeros_like(lex)
         return (DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lex_scaled).astype(np.float32)
 
-    def _snippet_row(self, case_index: int, sims: np.ndarray | None, query: str) -> int:
+    def _snippet_row(self, case_index: int, sims: np.ndarray | None, words: frozenset[str]) -> int:
         """The case's best-matching prose passage (not its header): by the model, or by shared words."""
         start = int(self.index.case_starts[case_index])
         end = int(self.index.case_starts[case_index + 1]) if case_index + 1 < len(self.cases) else len(self.index.chunks)
         prose = [r for r in range(start, end) if not self._is_title[r]] or [start]
         if sims is not None:
             return max(prose, key=lambda r: float(sims[r]))
-        words = set(self.lexical.tokens(query))
         return max(prose, key=lambda r: len(words & set(self.lexical.tokens(self.index.chunks[r].text))))
 
 

@@ -52,6 +52,23 @@ class Lexical:
             return 0.0
         return float(sum(self._term_max[self._vocab[t]] for t in known))
 
+    def weighted_scores(self, texts: Sequence[str], weights: Sequence[float]) -> np.ndarray:
+        """BM25 of several texts at once, each text's terms counted with its weight.
+
+        BM25 is a sum over the query's terms, so this is BM25 of the texts joined, except that
+        a term of text i counts `weights[i]` times: with every weight 1 it equals
+        `scores("\n".join(texts))`.
+        """
+        out = np.zeros(self._size, dtype=np.float32)
+        for text, weight in zip(texts, weights):
+            if weight:
+                out += np.float32(weight) * self.scores(text)
+        return out
+
+    def weighted_attainable(self, texts: Sequence[str], weights: Sequence[float]) -> float:
+        """`attainable` for `weighted_scores`: the most any case could score, term weights included."""
+        return float(sum(w * self.attainable(t) for t, w in zip(texts, weights) if w))
+
 
 def _term_maxima(scores: object, size: int) -> np.ndarray | None:
     """Per vocabulary term, its largest BM25 contribution to any document (from the index's CSC arrays)."""

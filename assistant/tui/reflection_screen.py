@@ -26,7 +26,7 @@ from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, Sta
 from assistant.privacy import describe, find_identifiers, redact
 from assistant.reflection import Conversation, ReflectionError
 from assistant.reflection.commands import Command, parse_command
-from assistant.reflection.reflector import AfterAnswer, Reflector
+from assistant.reflection.reflector import AfterAnswer, Reflector, pin_reason
 from assistant.store import StoreBusy, StoreError
 from assistant.textsafe import plain
 from assistant.tui import messages
@@ -469,11 +469,16 @@ class ReflectionScreen(Jobs, Screen[None]):
         pinned = self.conversation.pinned()
         box = self.query_one("#case-list", Vertical)
         box.remove_children()
-        box.mount_all([CaseCard(n, h.case.title, h.case.stage_label, h.case.themes, h.snippet, h.case.id in pinned)
+        stage = self.conversation.session.stage
+        box.mount_all([CaseCard(n, h.case.title, h.case.stage_label, h.case.themes, h.snippet, h.case.id in pinned,
+                                from_stage=h.case.stage_label.lower() if h.case.stage != stage else "",
+                                closer=h.other_stage, shares=h.shares)
                        for n, h in enumerate(hits, 1)])
-        scope = "all stages" if self.widen else f"{self.conversation.session.stage} stage"
-        self.show_status(f"Top {len(hits)} for your reflection so far ({scope}). "
-                         "Ctrl+O reads case 1, Ctrl+T pins it; /open N and /pin N for others." if hits else
+        scope = "all stages" if self.widen else f"{stage} stage"
+        extra = sum(h.other_stage for h in hits)
+        top = f"Top {len(hits) - extra} for your reflection so far ({scope})" + \
+            (", and a closer match from another stage" if extra else "")
+        self.show_status(f"{top}. Ctrl+O reads case 1, Ctrl+T pins it; /open N and /pin N for others." if hits else
                          "No similar cases yet.")
 
     def action_open_case(self, number: int = 1) -> None:
@@ -485,8 +490,7 @@ class ReflectionScreen(Jobs, Screen[None]):
         hit = self._hit(number)
         if hit is None:
             return
-        self.conversation.pin(hit.case.id, hit.case.title, hit.snippet,
-                              reason=f"Ranked {number} of the cases most like your reflection so far")
+        self.conversation.pin(hit.case.id, hit.case.title, hit.snippet, reason=pin_reason(hit, number))
         self.notify(f"Pinned “{plain(hit.case.title)}” to your log.", timeout=3, markup=False)
         self.show_cases(self.hits)
 

@@ -49,17 +49,28 @@ class TurnView(Static):
 
 
 class CaseCard(Static):
-    """A similar case: title, stage, themes and the passage that matched."""
+    """A similar case: title, stage and themes, then why it matched: the passage that matched,
+    whether it comes from another stage than the reflection's, and the themes it shares with
+    what was written."""
 
     def __init__(self, number: int, title: str, stage: str, themes: Sequence[str], snippet: str,
-                 pinned: bool = False) -> None:
+                 pinned: bool = False, *, from_stage: str = "", closer: bool = False,
+                 shares: Sequence[str] = ()) -> None:
+        """`from_stage`: the case's stage when it is not the reflection's; `closer`: it was added
+        because it matched more closely than the stage's own cases; `shares`: theme ids."""
         content = Text(f"{number}. ", style="bold")
         content.append(one_line(title), style="bold")
         if pinned:
             content.append("  [pinned]", style="italic")
-        content.append(f"\n{stage} · {', '.join(themes)}\n", style="dim")
-        content.append(one_line(snippet, 260))
-        super().__init__(content, classes="case-card")
+        content.append(f"\n{one_line(stage)} · {', '.join(one_line(t) for t in themes)}\n", style="dim")
+        if from_stage:
+            content.append(f"From the {one_line(from_stage)} stage"
+                           + (": a closer match than this stage's cases" if closer else "") + "\n",
+                           style="bold italic")
+        content.append("\u201c" + one_line(snippet, 260) + "\u201d")
+        if shares:
+            content.append("\nShares: " + ", ".join(one_line(t) for t in shares), style="italic")
+        super().__init__(content, classes="case-card" + (" other-stage" if from_stage else ""))
 
 
 class Checklist(Static):
