@@ -1,4 +1,4 @@
-"""The session database: reflections, group sessions, turns, pinned cases, actions, coverage.
+"""The session database: reflections, group sessions, turns, pinned cases, actions, coverage, settings.
 
 Nothing a person types and sends may be lost: every write is its own committed transaction
 (see `db.py` for the guarantees). The package holds one module per group of tables over one
@@ -18,14 +18,15 @@ from assistant.store.migrations import MIGRATIONS
 from assistant.store.pins import Pins
 from assistant.store.records import Action, CoverageMark, Pin, Session, Turn
 from assistant.store.search import TextSearch
+from assistant.store.settings import SETTING_KEYS, Settings
 
 __all__ = [
     "DB_NAME", "DEFAULT_BUSY_TIMEOUT", "MIGRATIONS", "Action", "AmbiguousId", "CoverageMark", "NotFound", "Pin",
-    "Session", "Store", "StoreBusy", "StoreDamaged", "StoreError", "StoreReadOnly", "StoreUnavailable", "Turn",
+    "SETTING_KEYS", "Session", "Store", "StoreBusy", "StoreDamaged", "StoreError", "StoreReadOnly", "StoreUnavailable", "Turn",
 ]
 
 
-class Store(TextSearch, Actions, Pins, Coverage, Database):
+class Store(Settings, TextSearch, Actions, Pins, Coverage, Database):
     """The SQLite session store. Open once per process; safe to share between threads.
 
     Use as a context manager, or call :meth:`close`. Every write method commits before it

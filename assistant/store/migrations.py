@@ -121,6 +121,18 @@ MIGRATIONS: list[tuple[str, str]] = [
             CHECK (state IN ('suggested', 'confirmed', 'cleared'));
         """,
     ),
+    (
+        # The person's own settings (their name, copied into each new reflection): one value
+        # per key, kept with the sessions so a read-only data folder refuses them the same way.
+        "006_settings",
+        """
+        CREATE TABLE settings (
+            key        TEXT PRIMARY KEY,
+            value      TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 
