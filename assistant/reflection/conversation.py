@@ -12,8 +12,9 @@ the flow's closing questions (what will you do differently, what support do you 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from assistant.casebank.model import STRAND_LABELS, Expectation, Framework, Stage
 from assistant.reflection.actions import parse_actions, parse_status
@@ -53,10 +54,13 @@ class Conversation:
 
     @classmethod
     def start(cls, store: Store, flow: Flow, framework: Framework, *, strand: str, stage: str,
-              title: str = "") -> "Conversation":
+              title: str = "", meta: Mapping[str, Any] | None = None) -> "Conversation":
+        """A new reflection. `meta` holds what the start form knows (`case_ref`, `supervision_date`,
+        `supervisor`, `practitioner`: see `details.py`); the filed records read them from there."""
+        known = {k: v for k, v in dict(meta or {}).items() if v not in (None, "")}
         followups = [a.id for a in store.open_actions()]
         session = store.create_session("reflection", title=title.strip(), flow=flow.id, strand=strand,
-                                       stage=stage, meta={"followups": followups})
+                                       stage=stage, meta={**known, "followups": followups})
         conversation = cls(store, session, flow, framework)
         conversation.advance()
         return conversation
