@@ -31,7 +31,13 @@ Context for ``reflection.{md,html}.j2`` (every key optional; missing ones render
 Filters for templates: ``date`` ("23 November 2026"), ``datetime`` ("23 November 2026,
 14:05", local time), ``minutes`` ("1 hour 5 minutes"), ``paragraphs`` (text split on blank
 lines; ``<p>`` elements in HTML), ``oneline`` (whitespace collapsed, for headings and list
-items) and ``quote`` (Markdown block quote).
+items), ``lines`` (the non-blank lines, each collapsed: plain-text records) and ``quote``
+(Markdown block quote).
+
+The filed records (``reflection.cpd.txt.j2``, ``reflection.supervision.txt.j2``) also get
+``session.case_ref``, ``supervision_date``, ``supervisor``, ``practitioner`` and ``fields``:
+for each record field of ``assistant.reflection.flows.RECORD_FIELDS``, a list of
+``{question, text}`` (see ``assistant/reflection/log.py``); their actions carry ``owner_name``.
 """
 
 from __future__ import annotations
@@ -169,6 +175,14 @@ def oneline(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def lines(value: Any) -> list[str]:
+    """The text's non-blank lines, each with its whitespace collapsed: for plain-text records in
+    which a blank line ends a field, so none may fall inside one."""
+    if _blank(value):
+        return []
+    return [line for line in (oneline(raw) for raw in str(value).splitlines()) if line]
+
+
 def quote(value: Any) -> str:
     """Prefix every line with '> ' (a Markdown block quote, blank lines kept inside it)."""
     if _blank(value):
@@ -183,6 +197,7 @@ FILTERS = {
     "minutes": format_minutes,
     "paragraphs": paragraphs,
     "oneline": oneline,
+    "lines": lines,
     "quote": quote,
 }
 
