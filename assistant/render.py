@@ -153,7 +153,9 @@ def _split_paragraphs(text: str) -> list[str]:
 @pass_eval_context
 def paragraphs(eval_ctx: EvalContext, value: Any) -> str | Markup:
     """Split text on blank lines: ``<p>`` elements (lines joined by ``<br>``) in HTML,
-    paragraphs separated by one blank line in Markdown.
+    paragraphs separated by one blank line in Markdown, each line ending in a hard break
+    (two spaces), so lines typed one under another stay that way when the Markdown is read
+    (Markdown would run them into one line).
 
     In HTML each piece is escaped before it is wrapped, so typed text can never become markup.
     """
@@ -161,7 +163,7 @@ def paragraphs(eval_ctx: EvalContext, value: Any) -> str | Markup:
         return Markup("") if eval_ctx.autoescape else ""
     paras = _split_paragraphs(str(value))
     if not eval_ctx.autoescape:
-        return "\n\n".join(paras)
+        return "\n\n".join("  \n".join(line.rstrip() for line in p.split("\n")) for p in paras)
     return Markup("\n").join(
         Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in p.split("\n")))
         for p in paras

@@ -29,14 +29,17 @@ class ParsedAction:
     due: dt.date | None
 
 
+def action_lines(answer: str) -> list[str]:
+    """The answer's actions as typed: each non-empty line, bullets and numbering removed."""
+    lines = (_BULLET.sub("", line).strip() for line in answer.splitlines())
+    return [line for line in lines if line]
+
+
 def parse_actions(answer: str, today: dt.date | None = None) -> list[ParsedAction]:
     """Each non-empty line (bullets and numbering removed) is an action."""
     today = today or dt.date.today()
     out = []
-    for line in answer.splitlines():
-        line = _BULLET.sub("", line).strip()
-        if not line:
-            continue
+    for line in action_lines(answer):
         due, text = _find_date(line, today)
         out.append(ParsedAction(text or line, due))
     return out

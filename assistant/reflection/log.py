@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 from assistant.casebank.model import STAGE_LABELS, STRAND_LABELS, Bank
+from assistant.reflection.actions import action_lines
 from assistant.reflection.checklist import checklist
 from assistant.reflection.details import CASE_REF, PRACTITIONER, SUPERVISION_DATE, SUPERVISOR
 from assistant.reflection.flows import RECORD_FIELDS, Flow
@@ -36,6 +37,7 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
         "strand_title": strand.title if strand else STRAND_LABELS.get(session["strand"], session["strand"]),
         "stage_title": stage.title if stage else STAGE_LABELS.get(session["stage"], session["stage"]),
     }
+    action_steps = {f"close:{q.id}" for q in (flow.closing if flow else ()) if q.kind == "actions"}
     turns = []
     for turn in record["turns"]:
         step = turn.get("step") or ""
@@ -44,7 +46,8 @@ def log_context(store: Store, session_id: str, flows: Sequence[Flow], bank: Bank
         kind = turn["kind"]
         if turn["role"] == "assistant" and kind in QUESTION_KINDS:
             kind = "question"
-        turns.append({**turn, "kind": kind})
+        items = action_lines(turn["text"]) if turn["role"] == "practitioner" and step in action_steps else []
+        turns.append({**turn, "kind": kind, "action_lines": items})
     pins = []
     for pin in record["pins"]:
         case = bank.case(pin["case_id"])
@@ -121,6 +124,32 @@ def export_warnings(context: Mapping[str, Any], fmt: str) -> list[str]:
 
 EMPTY_IMPACT = ("the CPD entry's impact field is empty (no answer in this reflection said what will change in "
                 "your practice or for the people you work with): write it in before you submit the entry")
+
+
+@dataclass(frozen=True)
+class TurnText:
+    """One turn of a session as a person would copy it: who said it, and the words."""
+
+    who: str
+    text: str
+
+
+_WHO = {"assistant": "reflect", "practitioner": "You", "facilitator": "Facilitator"}
+
+
+def copyable_turns(store: Store, session_id: str) -> list[TurnText]:
+    """The turns of a reflection or a group session that a log shows, in order, to copy one.
+
+    The steps a log leaves out (follow-up status replies, the end marker) are left out here too.
+    """
+    out = []
+    for turn in store.turns(session_id):
+        step = turn.step or ""
+        if turn.role == "system" or step.startswith(HIDDEN_STEPS) or step == "finish-early" or turn.kind == "skip":
+            continue
+        who = turn.speaker or _WHO.get(turn.role, turn.role.title())
+        out.append(TurnText(who, turn.text))
+    return out
 
 
 def _minutes_between(start: str | None, end: str | None) -> int:
