@@ -32,7 +32,12 @@ _RELATIVE = {"today": 0, "yesterday": 1}
 
 
 class DetailsError(ValueError):
-    """A detail the person can put right; the message is one line that says what and how."""
+    """A detail the person can put right; the message is one line that says what and how, and
+    `field` names the detail (a meta key) so a form can take the person to it."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,8 @@ def read_details(case_ref: str, supervision_date: str, supervisor: str, practiti
                  today: dt.date | None = None) -> CaseDetails:
     """Check what the start form was given; raises DetailsError with the first problem found."""
     return CaseDetails(check_case_ref(case_ref), parse_supervision_date(supervision_date, today),
-                       check_name(supervisor, "the supervisor's name"), check_name(practitioner, "your name"))
+                       check_name(supervisor, "the supervisor's name", SUPERVISOR),
+                       check_name(practitioner, "your name", PRACTITIONER))
 
 
 def check_case_ref(case_ref: str) -> str:
@@ -63,15 +69,16 @@ def check_case_ref(case_ref: str) -> str:
     ref = one_line(case_ref)
     problem = case_ref_problem(ref)
     if problem:
-        raise DetailsError(f"Case reference: {problem}")
+        raise DetailsError(f"Case reference: {problem}", CASE_REF)
     return ref
 
 
-def check_name(name: str, what: str) -> str:
+def check_name(name: str, what: str, field: str = "") -> str:
     """A person's name on one line; refused when it is too long to be a name."""
     tidy = one_line(name)
     if len(tidy) > MAX_NAME_CHARS:
-        raise DetailsError(f"{what[0].upper()}{what[1:]} is {len(tidy)} characters: keep it to {MAX_NAME_CHARS}")
+        raise DetailsError(f"{what[0].upper()}{what[1:]} is {len(tidy)} characters: keep it to {MAX_NAME_CHARS}",
+                           field)
     return tidy
 
 
@@ -89,10 +96,10 @@ def parse_supervision_date(text: str, today: dt.date | None = None) -> dt.date:
     when = _read_date(typed.lower(), today)
     if when is None:
         raise DetailsError(f"Supervision date: could not read '{typed}' as a date; write it like "
-                           f"{today:%d/%m/%Y} or {today.isoformat()}")
+                           f"{today:%d/%m/%Y} or {today.isoformat()}", SUPERVISION_DATE)
     if when > today:
         raise DetailsError(f"Supervision date: {format_date(when)} is after today; give the date of the "
-                           "supervision this reflection follows")
+                           "supervision this reflection follows", SUPERVISION_DATE)
     return when
 
 
@@ -152,6 +159,6 @@ def practitioner_name(store: Store) -> str:
 
 def set_practitioner_name(store: Store, name: str) -> str:
     """Save the practitioner's name for every later reflection; returns it as saved."""
-    tidy = check_name(name, "your name")
+    tidy = check_name(name, "your name", PRACTITIONER)
     store.set_setting(PRACTITIONER, tidy)
     return tidy
