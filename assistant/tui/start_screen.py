@@ -86,7 +86,7 @@ class StartScreen(Screen[None]):
 
     @on(Select.Changed, "#earlier-case")
     def earlier_case_chosen(self, event: Select.Changed) -> None:
-        if event.value is not Select.BLANK:
+        if event.value is not Select.NULL:
             self.query_one("#case-ref", Input).value = str(event.value)
 
     def _value(self, selector: str) -> str:
