@@ -324,3 +324,9 @@ def test_the_markdown_log_keeps_each_action_its_own_list_item(store, bank, tmp_p
     assert "\n- Ask school for his attendance by 12/12/2026\n- Meet his mum with his youth worker\n" in md
     assert "- **Case:** JS\n- **After supervision:** 23 November 2026, with Sam Patel\n" in md
     assert "- **Practitioner:** Alex Jones\n" in md
+
+
+def test_the_export_help_names_every_format(data: Path) -> None:
+    shown = " ".join(run(data, "export", "--help").stdout.split())
+    assert "[md|html|cpd|supervision]" in shown and "Social Work England CPD entry" in shown
+    assert "reflections only" in shown

@@ -71,6 +71,7 @@ def cli(ctx: click.Context, casebank: Path | None, index_dir: Path | None, data_
       reflect case validate casebank/cases/my-case.yaml
       reflect --casebank mybank index
       reflect sessions export 5c80f28c --format html
+      reflect sessions export 5c80f28c --format cpd
     """
     if ctx.obj is not None and hasattr(ctx.obj, "encode"):
         ctx.meta[SHARED_EMBEDDER] = ctx.obj
