@@ -58,7 +58,8 @@ def export_files(write: Callable[[Format], Path], formats: Sequence[Format],
         except (OSError, RenderError, StoreError, LookupError, ExportRefused) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
-            return Exported(paths, one_line(f"Could not export {fmt}: {reason}{where}", 300), warnings)
+            return Exported(paths, one_line(f"Could not export {fmt}: {reason}{where}", 300),
+                            [one_line(w, 300) for w in warnings])
     return Exported(paths, warnings=[one_line(w, 300) for w in warnings])
 
 
