@@ -34,6 +34,7 @@ __all__ = [
     "redact",
     "describe",
     "nhs_number_is_valid",
+    "case_ref_problem",
 ]
 
 KINDS: tuple[str, ...] = (
@@ -850,3 +851,81 @@ def describe(findings: Sequence[Finding]) -> str:
     if not items:
         return ""
     return "Possible identifiers: " + ", ".join(items)
+
+
+# --------------------------------------------------------------------------
+# Case references
+# --------------------------------------------------------------------------
+
+#: A case reference names a child in a log that may be filed or shared: short, and never a name.
+MAX_CASE_REF_CHARS = 40
+_REF_SPLIT_RE = re.compile(r"[\s.,;:/_()]+")
+_NAME_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+_LONG_NUMBER_RE = re.compile(r"[0-9]{6,}")
+# Words that describe a child without naming them ("Child K", "YP 3", "Boy A").
+_LABEL_WORDS = frozenset({
+    "child", "boy", "girl", "young", "person", "yp", "case", "client", "baby", "sibling", "brother",
+    "sister", "twin", "the", "and", "of", "no", "number", "ref", "reference",
+})
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "master"})
+
+
+def _name_words(tokens: Sequence[str]) -> list[int]:
+    """Positions of tokens that read as a name: letters, and more than a run of initials."""
+    out = []
+    for i, tok in enumerate(tokens):
+        if not _NAME_WORD_RE.fullmatch(tok) or len(tok) < 2 or tok.lower() in _LABEL_WORDS | _TITLES:
+            continue
+        if any(ch.islower() for ch in tok) or len(tok) >= 3:  # "JS", "J.S." are initials
+            out.append(i)
+    return out
+
+
+def _initial(tok: str) -> bool:
+    return (len(tok) == 1 and tok.isalpha()) or tok.lower() in _TITLES
+
+
+def case_ref_problem(ref: str) -> str:
+    """Why `ref` should not be used to name a child in a log ("" when it may be used).
+
+    A reference is a pseudonym ("Jay"), initials ("JS", "J.S."), or a label ("Child K", "K-17").
+    Refused, each with its reason: two or more name-like words ("Jordan Smith"), an initial or
+    a title before a surname ("J Smith", "Mr Smith"), anything the identifier check finds (a
+    postcode, a phone number, a date, ...), a long number (a system or police reference), and
+    anything longer than a short label. Erring this way costs a retyped reference; erring the
+    other way puts a child's name in a file that travels.
+    """
+    if not isinstance(ref, str):
+        return ""
+    text = " ".join(ref.split())
+    if not text:
+        return ""
+    shown = _display(text)
+    if len(text) > MAX_CASE_REF_CHARS:
+        return f"'{shown}' is too long for a reference ({len(text)} characters, at most {MAX_CASE_REF_CHARS}): use initials or a pseudonym"
+    found = find_identifiers(text) + _dates_in(text)
+    if found:
+        what = _REF_NOUNS.get(found[0].kind, found[0].label)
+        return f"'{shown}' looks like {what}: use initials or a pseudonym, never an identifier"
+    if _LONG_NUMBER_RE.search(text):
+        return f"'{shown}' holds a long number, which could be a system or police reference: use initials or a pseudonym"
+    tokens = [t for t in _REF_SPLIT_RE.split(text) if t]
+    names = _name_words(tokens)
+    if len(names) >= 2 or (len(names) == 1 and names[0] > 0 and _initial(tokens[names[0] - 1])):
+        initials = "".join(t[0].upper() for t in tokens if t[:1].isalpha() and t.lower() not in _TITLES)
+        return f"'{shown}' looks like a full name: use initials ({initials}) or a pseudonym"
+    return ""
+
+
+def _dates_in(text: str) -> list[Finding]:
+    """Whole dates in a reference: with no other context, most likely a date of birth."""
+    lead = "born "
+    return [Finding(f.kind, f.start - len(lead), f.end - len(lead), f.text, f.confidence)
+            for f in find_identifiers(lead + text) if f.kind == "date-of-birth" and f.start >= len(lead)]
+
+
+_REF_NOUNS = {
+    "date-of-birth": "a date of birth", "postcode": "a postcode", "phone": "a phone number",
+    "email": "an email address", "nhs-number": "an NHS number", "pnc-id": "a police (PNC) reference",
+    "name-with-place": "a name beside a place",
+}

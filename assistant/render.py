@@ -31,7 +31,13 @@ Context for ``reflection.{md,html}.j2`` (every key optional; missing ones render
 Filters for templates: ``date`` ("23 November 2026"), ``datetime`` ("23 November 2026,
 14:05", local time), ``minutes`` ("1 hour 5 minutes"), ``paragraphs`` (text split on blank
 lines; ``<p>`` elements in HTML), ``oneline`` (whitespace collapsed, for headings and list
-items) and ``quote`` (Markdown block quote).
+items), ``lines`` (the non-blank lines, each collapsed: plain-text records) and ``quote``
+(Markdown block quote).
+
+The filed records (``reflection.cpd.txt.j2``, ``reflection.supervision.txt.j2``) also get
+``session.case_ref``, ``supervision_date``, ``supervisor``, ``practitioner`` and ``fields``:
+for each record field of ``assistant.reflection.flows.RECORD_FIELDS``, a list of
+``{question, text}`` (see ``assistant/reflection/log.py``); their actions carry ``owner_name``.
 """
 
 from __future__ import annotations
@@ -147,7 +153,9 @@ def _split_paragraphs(text: str) -> list[str]:
 @pass_eval_context
 def paragraphs(eval_ctx: EvalContext, value: Any) -> str | Markup:
     """Split text on blank lines: ``<p>`` elements (lines joined by ``<br>``) in HTML,
-    paragraphs separated by one blank line in Markdown.
+    paragraphs separated by one blank line in Markdown, each line ending in a hard break
+    (two spaces), so lines typed one under another stay that way when the Markdown is read
+    (Markdown would run them into one line).
 
     In HTML each piece is escaped before it is wrapped, so typed text can never become markup.
     """
@@ -155,7 +163,7 @@ def paragraphs(eval_ctx: EvalContext, value: Any) -> str | Markup:
         return Markup("") if eval_ctx.autoescape else ""
     paras = _split_paragraphs(str(value))
     if not eval_ctx.autoescape:
-        return "\n\n".join(paras)
+        return "\n\n".join("  \n".join(line.rstrip() for line in p.split("\n")) for p in paras)
     return Markup("\n").join(
         Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in p.split("\n")))
         for p in paras
@@ -167,6 +175,14 @@ def oneline(value: Any) -> str:
     if _blank(value):
         return ""
     return " ".join(str(value).split())
+
+
+def lines(value: Any) -> list[str]:
+    """The text's non-blank lines, each with its whitespace collapsed: for plain-text records in
+    which a blank line ends a field, so none may fall inside one."""
+    if _blank(value):
+        return []
+    return [line for line in (oneline(raw) for raw in str(value).splitlines()) if line]
 
 
 def quote(value: Any) -> str:
@@ -183,6 +199,7 @@ FILTERS = {
     "minutes": format_minutes,
     "paragraphs": paragraphs,
     "oneline": oneline,
+    "lines": lines,
     "quote": quote,
 }
 

@@ -93,7 +93,7 @@ def test_sigkill_loses_nothing_and_the_reflection_resumes(tmp_path: Path, bank) 
     try:
         term.read_until("New reflection")
         term.send("n")
-        term.read_until("How would you like to reflect")
+        term.read_until("How to reflect")
         term.send("\n")  # ctrl+j: start with the defaults
         term.read_until("Which child")
         term.send("Kestrel was fifteen when we met.")

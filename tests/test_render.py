@@ -146,7 +146,7 @@ def test_markdown_has_every_section() -> None:
     assert "### What did you take away from supervision?" in md
     assert "- [x] The child's voice shapes the plan" in md
     assert "- [ ] The plan builds on strengths" in md
-    assert "We agreed a plan.\nJay chose the goals.\n\n" in md
+    assert "We agreed a plan.  \nJay chose the goals.\n\n" in md  # a hard break keeps the typed line
     assert "\n\n\n\n" not in md
 
 

@@ -56,6 +56,7 @@ def test_the_wheel_carries_the_bank_prompts_templates_and_index(installed: Path)
                      "assistant/bundled/prompts/help.md", "assistant/bundled/prompts/flows/takeaways.yaml",
                      "assistant/bundled/prompts/action_status.yaml",
                      "assistant/bundled/prompts/templates/reflection.md.j2",
+                     "assistant/bundled/prompts/templates/reflection.cpd.txt.j2",
                      "assistant/bundled/embeddings/manifest.json", "assistant/bundled/embeddings/vectors.npy",
                      "assistant/bundled/embeddings/coverage.npz", "assistant/tui/app.tcss"):
         assert expected in names, expected

@@ -77,6 +77,7 @@ def cli(ctx: click.Context, casebank: Path | None, index_dir: Path | None, data_
       reflect case validate casebank/cases/my-case.yaml
       reflect --casebank mybank index
       reflect sessions export 5c80f28c --format html
+      reflect sessions export 5c80f28c --format cpd
     """
     if ctx.obj is not None and hasattr(ctx.obj, "encode"):
         ctx.meta[SHARED_EMBEDDER] = ctx.obj
@@ -682,15 +683,28 @@ def sessions_show(ctx: click.Context, session_id: str) -> None:
 
 @sessions.command(name="export", context_settings=CONTEXT)
 @click.argument("session_id")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "cpd", "supervision"]), default="md",
+              show_default=True,
+              help="md or html: the log. cpd: a Social Work England CPD entry, field by field, to paste into "
+                   "the online form. supervision: a record for a supervision file (reflections only).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write (default: the data folder's logs/).")
 @click.pass_context
 @_store_errors
 def sessions_export(ctx: click.Context, session_id: str, fmt: str, output: Path | None) -> None:
-    """Write a session's log as Markdown or HTML, readable by you alone."""
+    """Write a session's log, CPD entry or supervision record, readable by you alone.
+
+    Prints where it went. A CPD entry whose impact field would be empty is still written,
+    with a warning on stderr.
+
+    \b
+    Examples:
+      reflect sessions export 5c80f28c --format html
+      reflect sessions export 5c80f28c --format cpd -o cpd-entry.txt
+      reflect sessions export 5c80f28c --format supervision
+    """
     from assistant.services.datadir import folder_problem, tidy
-    from assistant.services.export import export_session
+    from assistant.services.export import ExportRefused, export_session, export_warnings
     from assistant.render import RenderError
 
     services = _services(ctx, write=False)
@@ -704,10 +718,12 @@ def sessions_export(ctx: click.Context, session_id: str, fmt: str, output: Path 
         path = export_session(services.store, session.id, fmt, services.flows, services.bank,  # type: ignore[arg-type]
                               logs_dir=services.paths.logs_dir, out=output,
                               user_templates=_existing_dir(services.user_templates))
-    except RenderError as exc:
+    except (RenderError, ExportRefused) as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"{output or services.paths.logs_dir}: cannot write ({exc.strerror or exc})")
+    for warning in export_warnings(services.store, session.id, fmt, services.flows, services.bank):  # type: ignore[arg-type]
+        echo(f"reflect: warning: {warning}", err=True)
     echo(str(path))
 
 

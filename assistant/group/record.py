@@ -67,6 +67,17 @@ def group_context(store: Store, session_id: str, bank: Bank, group: GroupSession
     }
 
 
+def group_export_warnings(context: dict[str, Any], fmt: str) -> list[str]:
+    """What a person should know before filing a group session's export (one line each)."""
+    if fmt == "cpd" and not context.get("actions"):
+        return [EMPTY_IMPACT]
+    return []
+
+
+EMPTY_IMPACT = ("the CPD entry's impact field is empty (the session agreed no actions): "
+                "write in what will change in your practice before you submit the entry")
+
+
 def handout_context(case: Case, bank: Bank, questions: list[str] | None = None) -> dict[str, Any]:
     context = case_context(case, bank=bank)
     if questions is not None:

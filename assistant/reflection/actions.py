@@ -23,14 +23,17 @@ class ParsedAction:
     unreadable: str | None = None  # the date as written when it cannot be read, e.g. '31/02'
 
 
+def action_lines(answer: str) -> list[str]:
+    """The answer's actions as typed: each non-empty line, bullets and numbering removed."""
+    lines = (_BULLET.sub("", line).strip() for line in answer.splitlines())
+    return [line for line in lines if line]
+
+
 def parse_actions(answer: str, today: dt.date | None = None) -> list[ParsedAction]:
     """Each non-empty line (bullets and numbering removed) is an action, its date taken out of its text."""
     today = today or dt.date.today()
     out = []
-    for line in answer.splitlines():
-        line = _BULLET.sub("", line).strip()
-        if not line:
-            continue
+    for line in action_lines(answer):
         found = find_due(line, today)
         if found is None:
             out.append(ParsedAction(line, None))

@@ -73,8 +73,9 @@ class Conversation:
     def start(cls, store: Store, flow: Flow, framework: Framework, *, strand: str, stage: str,
               title: str = "", meta: Mapping[str, Any] | None = None,
               status_words: StatusWords | None = None) -> "Conversation":
-        """A new reflection. `meta` holds what the start form knows: `case_ref` (and, once there is a
-        setting for it, `practitioner`); they decide which open actions are followed up first."""
+        """A new reflection. `meta` holds what the start form knows (`case_ref`, `supervision_date`,
+        `supervisor`, `practitioner`: see `details.py`): the case and the practitioner decide which
+        open actions are followed up first, and the filed records read them from there."""
         known = {k: v for k, v in dict(meta or {}).items() if v not in (None, "")}
         chosen = choose_followups(store, known)
         session = store.create_session("reflection", title=title.strip(), flow=flow.id, strand=strand,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from assistant.casebank.load import display_path, suggest
 from assistant.casebank.model import STAGE_LABELS, STAGES, Problem
@@ -16,8 +16,13 @@ from assistant.casebank.yamlfile import YamlProblem, read_yaml
 from assistant.paths import PROMPTS_DIR
 
 FLOWS_DIR = PROMPTS_DIR / "flows"
+QUESTION_KEYS = ("id", "text", "kind", "record_field")
 FLOW_KEYS = ("id", "title", "description", "default", "kind", "max_probes", "questions", "stage_questions", "closing")
 CLOSING_KINDS = ("question", "actions", "support")
+#: What a question's answer is evidence of, for the records people file (the CPD entry, the
+#: supervision record): named on the question as `record_field: learning` (or a list), so which
+#: answer goes where is data a trainer can change, never a match on the question's words.
+RECORD_FIELDS = ("description", "discussion", "peer_learning", "learning", "impact", "decisions", "child_view")
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Question:
     id: str
     text: str
     kind: str = "question"  # in closing: question | actions | support
+    record_fields: tuple[str, ...] = ()  # of RECORD_FIELDS: where its answers go in filed records
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,23 @@ def fill(text: str, stage: str, stage_title: str = "") -> str:
     """Put the stage into a flow's wording; nothing else in the text is interpreted."""
     label = STAGE_LABELS.get(stage, stage).lower() if stage else "case"
     return text.replace("{stage_title}", stage_title or label).replace("{stage}", label)
+
+
+def record_fields(raw: Any, field: str, add: Callable[[str, str], None]) -> tuple[str, ...]:
+    """A question's `record_field`: one name or a list of names from RECORD_FIELDS."""
+    if raw is None:
+        return ()
+    names = [raw] if isinstance(raw, str) else raw
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        add(field, f"expected one of {', '.join(RECORD_FIELDS)}, or a list of them")
+        return ()
+    known = []
+    for name in names:
+        if name in RECORD_FIELDS:
+            known.append(name)
+        else:
+            add(field, f"unknown record field '{name}'{suggest(name, RECORD_FIELDS)}")
+    return tuple(dict.fromkeys(known))
 
 
 def load_flows(folder: Path = FLOWS_DIR) -> tuple[list[Flow], list[Problem]]:
@@ -110,7 +133,11 @@ def load_flow(path: Path) -> tuple[Flow | None, list[Problem]]:
             if qkind not in (CLOSING_KINDS if closing else ("question",)):
                 add(f"{f}.kind", f"unknown kind {qkind!r}")
                 continue
-            out.append(Question(item["id"], " ".join(item["text"].split()), qkind))
+            for key in item:
+                if key not in QUESTION_KEYS:
+                    add(f"{f}.{key}", f"unknown key '{key}'{suggest(str(key), QUESTION_KEYS)}")
+            fields = record_fields(item.get("record_field"), f"{f}.record_field", add)
+            out.append(Question(item["id"], " ".join(item["text"].split()), qkind, fields))
         return tuple(out)
 
     stage_questions: dict[str, tuple[Question, ...]] = {}

@@ -129,12 +129,14 @@ class Services:
         return self.paths.user_templates
 
     def export_session(self, session_id: str, formats: "Sequence[Format]" = ("md", "html")) -> "Exported":
-        """Write a session's log or record into the logs folder; failures come back as one line."""
+        """Write a session's log or record into the logs folder; failures come back as one line,
+        and what to know before filing it (an empty CPD field) as warnings."""
         from assistant.services import export
 
-        return export.export_files(lambda fmt: export.export_session(
-            self.store, session_id, fmt, self.flows, self.bank, logs_dir=self.paths.logs_dir,
-            user_templates=self.user_templates), formats)
+        return export.export_files(
+            lambda fmt: export.export_session(self.store, session_id, fmt, self.flows, self.bank,
+                                              logs_dir=self.paths.logs_dir, user_templates=self.user_templates),
+            formats, warn=lambda fmt: export.export_warnings(self.store, session_id, fmt, self.flows, self.bank))
 
     def export_handout(self, case_id: str, formats: "Sequence[Format]" = ("md", "html")) -> "Exported":
         """Write a case's handout for a group session; failures come back as one line."""

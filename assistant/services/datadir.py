@@ -117,11 +117,19 @@ def tidy(paths: Paths) -> list[Path]:
     return removed
 
 
+def _log_name(session_id: str) -> str:
+    """The file names an export of this session can have (every format's suffix)."""
+    from assistant.services.export import LOG_SUFFIXES
+
+    suffixes = "|".join(re.escape(suffix) for suffix in LOG_SUFFIXES.values())
+    return rf".*-{re.escape(session_id)}(?:{suffixes})"
+
+
 def session_logs(logs_dir: Path, session_id: str) -> list[Path]:
     """The logs exported for this session into `logs_dir` (their names end in its id)."""
     if not re.fullmatch(r"[A-Za-z0-9_-]+", session_id) or not logs_dir.is_dir():
         return []
-    pattern = re.compile(rf".*-{re.escape(session_id)}\.(?:md|html)")
+    pattern = re.compile(_log_name(session_id))
     return sorted(p for p in logs_dir.iterdir() if pattern.fullmatch(p.name) and p.is_file())
 
 
@@ -133,7 +141,7 @@ def remove_session_logs(logs_dir: Path, session_id: str) -> list[Path]:
             tmp.unlink(missing_ok=True)
         log.unlink(missing_ok=True)
         removed.append(log)
-    pattern = re.compile(rf".*-{re.escape(session_id)}\.(?:md|html)")
+    pattern = re.compile(_log_name(session_id))
     for tmp in temp_files_for(logs_dir):
         name = tmp.name[1:].rsplit(".", 2)[0]
         if pattern.fullmatch(name):

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 from assistant.casebank.model import Bank
 from assistant.fileio import atomic_write_text, ensure_private_dir
@@ -19,7 +19,17 @@ from assistant.render import render
 from assistant.store import Store
 from assistant.textsafe import one_line
 
-Format = Literal["md", "html"]
+Format = Literal["md", "html", "cpd", "supervision"]
+FORMATS: tuple[Format, ...] = ("md", "html", "cpd", "supervision")
+#: How each format's file name ends: the filed records say what they are, and never overwrite the log.
+LOG_SUFFIXES: dict[str, str] = {"md": ".md", "html": ".html", "cpd": ".cpd.txt", "supervision": ".supervision.txt"}
+#: The template of each format, after the session's kind ("reflection." or "group.").
+_TEMPLATES: dict[str, str] = {"md": "md.j2", "html": "html.j2", "cpd": "cpd.txt.j2",
+                              "supervision": "supervision.txt.j2"}
+
+
+class ExportRefused(ValueError):
+    """This session has no such record (a supervision record of a group session): one line why."""
 
 
 @dataclass(frozen=True)
@@ -28,23 +38,29 @@ class Exported:
 
     paths: list[Path] = field(default_factory=list)
     error: str = ""
+    warnings: list[str] = field(default_factory=list)  # written, but worth knowing before filing it
 
 
-def export_files(write: Callable[[Format], Path], formats: Sequence[Format]) -> Exported:
-    """Run each export; any failure (the file system, a template, the store, a missing session)
-    comes back as one line, with what was already written."""
+def export_files(write: Callable[[Format], Path], formats: Sequence[Format],
+                 warn: Callable[[Format], list[str]] | None = None) -> Exported:
+    """Run each export; any failure (the file system, a template, the store, a missing session,
+    a record the session cannot have) comes back as one line, with what was already written.
+    `warn` says, per format written, what the person should know before filing it."""
     from assistant.render import RenderError
     from assistant.store import StoreError
 
     paths: list[Path] = []
+    warnings: list[str] = []
     for fmt in formats:
         try:
             paths.append(write(fmt))
-        except (OSError, RenderError, StoreError, LookupError) as exc:
+            warnings += warn(fmt) if warn else []
+        except (OSError, RenderError, StoreError, LookupError, ExportRefused) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
-            return Exported(paths, one_line(f"Could not export {fmt}: {reason}{where}", 300))
-    return Exported(paths)
+            return Exported(paths, one_line(f"Could not export {fmt}: {reason}{where}", 300),
+                            [one_line(w, 300) for w in warnings])
+    return Exported(paths, warnings=[one_line(w, 300) for w in warnings])
 
 
 def render_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank,
@@ -55,22 +71,50 @@ def render_session(store: Store, session_id: str, fmt: Format, flows: Sequence[F
 
 def _render_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank,
                     user_templates: Path | None = None) -> str:
+    kind, context = session_context(store, session_id, fmt, flows, bank)
+    return render(f"{kind}.{_TEMPLATES[fmt]}", context, user_dir=_existing(user_templates))
+
+
+def session_context(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow],
+                    bank: Bank) -> tuple[str, dict[str, Any]]:
+    """The session's kind ('reflection' or 'group') and what its templates are given.
+
+    Raises ExportRefused for a format this kind of session has no record in."""
+    if fmt not in _TEMPLATES:
+        raise ExportRefused(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
     session = store.get_session(session_id)
     if session is not None and session.kind == "group":
+        if fmt == "supervision":
+            raise ExportRefused(f"a supervision record is for reflections only; {session.id} is a group session "
+                                "(export it as md, html or cpd)")
         from assistant.group.record import group_context
 
-        return render(f"group.{fmt}.j2", group_context(store, session_id, bank), user_dir=_existing(user_templates))
+        return "group", group_context(store, session_id, bank)
     from assistant.reflection.log import log_context
 
-    context = log_context(store, session_id, flows, bank)
-    return render(f"reflection.{fmt}.j2", context, user_dir=_existing(user_templates))
+    return "reflection", log_context(store, session_id, flows, bank)
+
+
+def export_warnings(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank) -> list[str]:
+    """What to tell the person about an export before they file it (one line each)."""
+    if fmt != "cpd":
+        return []
+    kind, context = session_context(store, session_id, fmt, flows, bank)
+    if kind == "group":
+        from assistant.group.record import group_export_warnings
+
+        return group_export_warnings(context, fmt)
+    from assistant.reflection.log import export_warnings as reflection_warnings
+
+    return reflection_warnings(context, fmt)
 
 
 def default_log_path(logs_dir: Path, title: str, session_id: str, fmt: Format,
                      created_at: str | None = None) -> Path:
+    """`logs/<day>-<title>-<id><suffix>`: sorted by date, found again by the id (`session_logs`)."""
     day = (created_at or dt.date.today().isoformat())[:10]
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "reflection"
-    return logs_dir / f"{day}-{slug}-{session_id}.{fmt}"
+    return logs_dir / f"{day}-{slug}-{session_id}{LOG_SUFFIXES[fmt]}"
 
 
 def export_session(store: Store, session_id: str, fmt: Format, flows: Sequence[Flow], bank: Bank, *,

@@ -147,6 +147,18 @@ MIGRATIONS: list[tuple[str, str]] = [
            AND session_id IN (SELECT id FROM sessions WHERE kind = 'group');
         """,
     ),
+    (
+        # The person's own settings (their name, copied into each new reflection): one value
+        # per key, kept with the sessions so a read-only data folder refuses them the same way.
+        "007_settings",
+        """
+        CREATE TABLE settings (
+            key        TEXT PRIMARY KEY,
+            value      TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

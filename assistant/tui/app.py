@@ -94,6 +94,7 @@ class ReflectApp(Jobs, App[None]):
                             self.action_group_session)
         yield SystemCommand("Past sessions", "Open, export or delete earlier reflections", self.action_past_sessions)
         yield SystemCommand("Browse the case bank", "Filter, search and read case illustrations", self.action_browse)
+        yield SystemCommand("Settings", "Your name, copied into each new reflection", self.action_settings)
         yield SystemCommand("Help", "How reflect works and its keys", self.action_help)
         yield SystemCommand("Light or dark", "Switch between the light and dark theme", self.action_toggle_dark)
         for binding in screen.active_bindings.values():
@@ -135,6 +136,12 @@ class ReflectApp(Jobs, App[None]):
         from assistant.tui.browse_screen import BrowseScreen
 
         self.push_screen(BrowseScreen())
+
+    def action_settings(self) -> None:
+        from assistant.tui.settings_screen import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen) and self._can_save():
+            self.push_screen(SettingsScreen())
 
     def action_go_home(self) -> None:
         from assistant.tui.home import HomeScreen
@@ -182,6 +189,10 @@ class ReflectApp(Jobs, App[None]):
     @on(messages.ShowBrowser)
     def _show_browser(self) -> None:
         self.action_browse()
+
+    @on(messages.ShowSettings)
+    def _show_settings(self) -> None:
+        self.action_settings()
 
     @on(messages.GoHome)
     def _go_home(self) -> None:

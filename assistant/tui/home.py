@@ -26,6 +26,7 @@ class HomeScreen(Screen[None]):
         Binding("g", "group", "Group session"),
         Binding("p", "past", "Past sessions"),
         Binding("b", "browse", "Case bank"),
+        Binding("s", "settings", "Settings"),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
 
@@ -38,6 +39,7 @@ class HomeScreen(Screen[None]):
                 yield Button("Group session  (g)", id="group", compact=True)
                 yield Button("Past sessions  (p)", id="past", compact=True)
                 yield Button("Browse the case bank  (b)", id="browse", compact=True)
+                yield Button("Settings  (s)", id="settings", compact=True)
                 yield Button("Help  (F1)", id="help", compact=True)
             yield Static("Unfinished sessions: pick one (or press r for the latest) to carry on where you "
                          "stopped.", id="resume-title")
@@ -58,9 +60,10 @@ class HomeScreen(Screen[None]):
         options = self.query_one("#resume", OptionList)
         options.clear_options()
         active = store.list_sessions(status="active")
+        titles = {f.id: f.title for f in self.app.services.flows}  # type: ignore[attr-defined]
         for session in active:
             first = one_line(session.first_answer or "nothing written yet", 60)
-            what = "group session" if session.kind == "group" else session.flow
+            what = "group session" if session.kind == "group" else titles.get(session.flow, session.flow)
             label = text(f"{session.created_at[:10]} · {what} · {session.title or 'untitled'} · {first}")
             options.add_option(Option(label, id=session.id))
         self.query_one("#resume-title", Static).display = bool(active)
@@ -82,7 +85,7 @@ class HomeScreen(Screen[None]):
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         actions = {"new": self.action_new, "group": self.action_group, "past": self.action_past,
-                   "browse": self.action_browse,
+                   "browse": self.action_browse, "settings": self.action_settings,
                    "help": self.app.action_help}  # type: ignore[attr-defined]
         if event.button.id in actions:
             actions[event.button.id]()
@@ -98,3 +101,6 @@ class HomeScreen(Screen[None]):
 
     def action_browse(self) -> None:
         self.post_message(messages.ShowBrowser())
+
+    def action_settings(self) -> None:
+        self.post_message(messages.ShowSettings())

@@ -34,6 +34,10 @@ class ShowBrowser(Navigate):
     """Open the case bank browser."""
 
 
+class ShowSettings(Navigate):
+    """Open the settings (the practitioner's own name)."""
+
+
 class GoHome(Navigate):
     """Back to the home screen, closing everything above it."""
 
