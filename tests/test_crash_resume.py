@@ -168,7 +168,7 @@ def test_sigkill_while_typing_keeps_the_draft(tmp_path: Path) -> None:
     try:
         term.read_until("New reflection")
         term.send("n")
-        term.read_until("How would you like to reflect")
+        term.read_until("How to reflect")
         term.send("\n")  # ctrl+j: start with the defaults
         term.read_until("Which child")
         term.send(sentence)  # and not sent

@@ -55,6 +55,10 @@ def reflect(store: Store, bank, flow_id: str, stage: str, answers: list[str], me
         kind = conv.pending().kind
         if kind in ("followup", "followup-status"):  # earlier reflections' actions
             conv.answer("done")
+        elif kind == "offer":  # other cases' open actions: not now
+            conv.answer("later")
+        elif kind == "due":  # an action's date could not be read: leave it without one
+            conv.skip()
         elif skip_actions and kind == "actions":
             conv.skip()
         else:

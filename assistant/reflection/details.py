@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.privacy import case_ref_problem
-from assistant.reflection.actions import MONTHS
+from assistant.reflection.dates import MONTHS
 from assistant.render import format_date
 from assistant.store import Store
 from assistant.textsafe import one_line
