@@ -102,6 +102,18 @@ def test_a_broken_format_is_reported_with_file_and_line_and_the_others_still_loa
     assert flows == [] and [p.path for p in flow_problems] == [problems[-1].path], "the flows loader skips formats"
 
 
+def test_a_folder_of_formats_only_reports_a_file_that_is_not_one(tmp_path: Path) -> None:
+    (tmp_path / "pairs.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "forgot-kind.yaml").write_text(GOOD.replace("kind: group\n", "").replace("pairs", "trios"),
+                                               encoding="utf-8")
+    found, problems = load_formats((), formats_only=[tmp_path])
+    assert [f.id for f in found] == ["pairs"]
+    assert [str(p).split("forgot-kind.yaml")[1] for p in problems] == [
+        ":1: kind: expected 'kind: group' (this folder holds group formats only)"]
+    shared, quiet = load_formats([tmp_path])
+    assert [f.id for f in shared] == ["pairs"] and quiet == [], "beside the flows, another kind is a flow"
+
+
 def test_roles_are_given_by_initials_and_checked(store, bank, formats) -> None:
     systemic = formats["systemic-case-discussion"]
     for roles, fragment in [({}, "who is the presenter"),

@@ -98,14 +98,21 @@ def case_questions_format() -> GroupFormat:
                        (Stage("case", "", "", from_case=True),), default=True)
 
 
-def load_formats(folders: Iterable[Path] = (FORMATS_DIR,)) -> tuple[list[GroupFormat], list[Problem]]:
-    """Every valid group format in `folders` (a later folder's format replaces one with its id)."""
+def load_formats(folders: Iterable[Path] = (FORMATS_DIR,),
+                 formats_only: Iterable[Path] = ()) -> tuple[list[GroupFormat], list[Problem]]:
+    """Every valid group format, and what is wrong with the others (each once, with its line).
+
+    `folders` are shared with the reflection flows (only their `kind: group` files are
+    formats); every file in a `formats_only` folder (the data folder's `formats/`) must be
+    one. A later folder's format replaces an earlier one with the same id.
+    """
     found: dict[str, GroupFormat] = {}
     problems: list[Problem] = []
-    for folder in folders:
+    sources = [(f, False) for f in folders] + [(f, True) for f in formats_only]
+    for folder, only in sources:
         seen: set[str] = set()
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
-            fmt, trouble = load_format(path)
+            fmt, trouble = load_format(path, formats_only=only)
             problems.extend(trouble)
             if fmt is None:
                 continue
@@ -118,11 +125,12 @@ def load_formats(folders: Iterable[Path] = (FORMATS_DIR,)) -> tuple[list[GroupFo
     return formats or [case_questions_format()], problems
 
 
-def load_format(path: Path) -> tuple[GroupFormat | None, list[Problem]]:
+def load_format(path: Path, formats_only: bool = False) -> tuple[GroupFormat | None, list[Problem]]:
     """One format file: (the format, no problems), or (None, what is wrong, each with its line).
 
-    A file of another kind is a reflection flow: (None, []). A file that is not YAML at all is
-    reported here as by the flows loader (which reads the same folder); the app shows it once.
+    In a folder shared with the flows, a file of another kind is a reflection flow: (None, []),
+    and a file that is not YAML at all is reported here as by the flows loader (the app shows
+    it once). In a folder of formats only, every file must be a format.
     """
     where = display_path(path)
     try:
@@ -130,8 +138,11 @@ def load_format(path: Path) -> tuple[GroupFormat | None, list[Problem]]:
     except YamlProblem as exc:
         return None, [Problem(where, exc.line, "", exc.message)]
     if not isinstance(doc.data, dict):
-        return None, []  # not a mapping: the flows loader says so
+        return None, [Problem(where, 1, "", "expected a mapping of keys")] if formats_only else []
     if doc.data.get("kind") != "group":
+        if formats_only:
+            return None, [Problem(where, doc.line("kind"), "kind", "expected 'kind: group' (this folder holds "
+                                  "group formats only)")]
         return None, []
     check = _Check(where, doc.line)
     fmt = check.format(doc.data)

@@ -74,7 +74,7 @@ class Services:
     def _formats(self) -> "tuple[list[GroupFormat], list[Problem]]":
         from assistant.group.formats import FORMATS_DIR, load_formats
 
-        return load_formats((FORMATS_DIR, self.paths.user_formats))
+        return load_formats((FORMATS_DIR,), formats_only=(self.paths.user_formats,))
 
     @property
     def group_formats(self) -> "list[GroupFormat]":

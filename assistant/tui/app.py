@@ -75,7 +75,7 @@ class ReflectApp(Jobs, App[None]):
         if error:
             self.notify(f"Case search is unavailable: {error}", severity="warning", timeout=8, markup=False)
         if problems:
-            self.notify(f"{len(problems)} case bank or flow file(s) could not be read; first: {problems[0]}",
+            self.notify(f"{len(problems)} case bank, flow or format file(s) could not be read; first: {problems[0]}",
                         severity="warning", timeout=10, markup=False)
 
     def action_help(self) -> None:
