@@ -220,3 +220,27 @@ def test_the_unattributed_format_keeps_themes_not_names(store, bank, formats) ->
                                              (83, "an 83-minute"), (90, "a 90-minute")])
 def test_minutes_before_a_noun(minutes: int, phrase: str) -> None:
     assert a_minutes(minutes) == phrase
+
+
+def test_a_session_from_before_formats_still_resumes_and_renders(store, bank) -> None:
+    """Sessions saved before formats had no format, roles or facilitator initials in their meta."""
+    case = bank.case("leah-planning-missing-exploitation")
+    clock = FakeClock()
+    meta = {"facilitator": "Dee", "participants": [{"name": "Amira Begum", "initials": "AB", "joined": clock.now}],
+            "case_id": case.id, "case_title": case.title, "case_stage": case.stage,
+            "questions": [{"id": "case-1", "text": case.questions[0], "source": "case"},
+                          {"id": "clarifying", "text": "What would you ask?", "source": "structured-case-discussion"}],
+            "minutes": 5, "flow": "structured-case-discussion", "started": clock.now}
+    session = store.create_session("group", title="Group session: old", flow="structured-case-discussion",
+                                   strand=case.strand, stage=case.stage, meta=meta)
+    store.set_state(session.id, {"phase": "present", "index": 0, "countdown": None})
+    group = GroupSession.resume(store, session.id, bank, clock)
+    assert group.attributed and group.roles() == [] and [p.initials for p in group.participants] == ["AB"]
+    assert group.begin().text == case.questions[0] and group.remaining() == 300
+    said = group.read("AB: still works")
+    group.contribute(said.text, said.speaker)
+    clock.advance(600)
+    group.finish()
+    record = render_session(store, session.id, "md", [], bank)
+    assert "**Amira Begum (AB):** still works" in record and "**Facilitator:** Dee" in record
+    assert "Amira Begum took part in a 10-minute group reflective practice session on" in record

@@ -32,7 +32,7 @@ from assistant.tui.widgets import case_text, text
 
 def sentence(problem: Exception) -> str:
     """A domain message ('who is the presenter? ...') as a sentence on screen."""
-    message = str(problem)
+    message = plain(str(problem))  # it may quote what was typed
     return message[:1].upper() + message[1:] + ("" if message.endswith((".", "?")) else ".")
 
 
@@ -225,7 +225,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
         else:
             line = Text("Chosen case: ", style="bold")
             line.append(one_line(case.title), style="bold")
-            line.append(f"  ({case.stage_label}; {case.child.name}, {case.child.age})", style="dim")
+            line.append(f"  ({case.stage_label}; {one_line(case.child.name, 40)}, {case.child.age})", style="dim")
             chosen.update(line)
         self.show_plan()
 
@@ -363,7 +363,7 @@ class WhoIsThis(ModalScreen[Participant | None]):
             try:
                 person = self.group.add_participant(self.prefix, self.prefix)
             except GroupError as exc:
-                self.notify(str(exc), severity="error", markup=False)
+                self.notify(sentence(exc), severity="error", markup=False)
                 return
             self.dismiss(person)
             return
@@ -531,12 +531,12 @@ class QuestionScreen(Screen[None]):
             self.query_one("#actions", ActionList).show(self.group.action_lines())
             self.query_one("#actions-panel", VerticalScroll).scroll_end(animate=False)
             owners = sorted({self.group.owner_label(a.owner) for a in actions})
-            self.notify(f"Action recorded for {', '.join(owners)}.", markup=False)
+            self.notify(plain(f"Action recorded for {', '.join(owners)}."), markup=False)
             return
         people = parse_participants(rest)
         added = [self.group.add_participant(person.name, person.initials) for person in people]
         self.show_room()
-        self.notify("Added: " + initials_note(added), markup=False)
+        self.notify(plain("Added: " + initials_note(added)), markup=False)
 
     def action_pick_speaker(self) -> None:
         """Attribute what is typed by choosing the person from the list instead of a prefix."""
