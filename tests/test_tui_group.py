@@ -341,6 +341,10 @@ async def test_each_format_runs_its_stages_and_its_record_follows_it(fmt: str, t
         if fmt == "reflective-case-discussion":
             assert "(nothing said is attributed)" in room(app) and "✓" not in room(app)
             assert [str(w.visual) for w in screen.query(".said-line")] == ["· said in 3"]
+            screen.query_one("#said-input", Input).value = "who said this is nobody's business"
+            await pilot.press("f2")
+            await pilot.pause()
+            assert app.screen is screen, "no 'who said it' where nobody is named"
         record = await finish_and_export(pilot, tmp_path)
     for wanted in spec["record"]:
         assert wanted in record, (wanted, record)

@@ -377,7 +377,7 @@ HINT_UNATTRIBUTED = ("Type what was said: nobody is named in this format, and in
 
 
 class QuestionScreen(Screen[None]):
-    """One question at a time, a visible countdown, and what the team says."""
+    """One stage at a time, a visible countdown, what the team says, the room and the actions."""
 
     BINDINGS = [
         Binding("f5", "pause", "Pause/resume"),
@@ -413,6 +413,10 @@ class QuestionScreen(Screen[None]):
     def on_mount(self) -> None:
         self.show_question()
         self.query_one("#said-input", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No 'who said it' in a format that names nobody."""
+        return not (action == "pick_speaker" and not self.group.attributed)
 
     def show_question(self) -> None:
         """The stage, its rule, what has been said during it, the room and the actions."""
@@ -541,9 +545,6 @@ class QuestionScreen(Screen[None]):
     def action_pick_speaker(self) -> None:
         """Attribute what is typed by choosing the person from the list instead of a prefix."""
         box = self.query_one("#said-input", Input)
-        if not self.group.attributed:
-            self.notify("Nothing is attributed in this format: type what was said and press Enter.")
-            return
         if not box.value.strip():
             self.notify("Type what was said first, then press F2 to choose who said it.", severity="warning")
             return
