@@ -39,6 +39,11 @@ class Paths:
     def user_templates(self) -> Path:
         return self.data_dir / "templates"
 
+    @property
+    def user_formats(self) -> Path:
+        """A supervisor's own group formats (YAML, as in prompts/flows/), beside the bundled ones."""
+        return self.data_dir / "formats"
+
 
 def default_data_dir() -> Path:
     from platformdirs import user_data_path

@@ -29,7 +29,8 @@ Context for ``reflection.{md,html}.j2`` (every key optional; missing ones render
     ISO-8601 time the log was made.
 
 Filters for templates: ``date`` ("23 November 2026"), ``datetime`` ("23 November 2026,
-14:05", local time), ``minutes`` ("1 hour 5 minutes"), ``paragraphs`` (text split on blank
+14:05", local time), ``minutes`` ("1 hour 5 minutes"), ``a_minutes`` ("a 45-minute",
+"an 8-minute": before a noun, as in "a 45-minute session"), ``paragraphs`` (text split on blank
 lines; ``<p>`` elements in HTML), ``oneline`` (whitespace collapsed, for headings and list
 items), ``lines`` (the non-blank lines, each collapsed: plain-text records) and ``quote``
 (Markdown block quote).
@@ -144,6 +145,24 @@ def format_minutes(value: Any) -> str:
     return " ".join(parts)
 
 
+def a_minutes(value: Any) -> str:
+    """Minutes as a describing word with its article: 'a 45-minute', 'an 8-minute', 'an 11-minute'.
+
+    For 'took part in a 45-minute session': a number before a noun takes the singular and a
+    hyphen, and 8, 11, 18 and the eighties are said with a vowel, so they take 'an'.
+    """
+    if _blank(value):
+        return ""
+    try:
+        total = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if total < 1:
+        return "a brief"
+    spoken_with_vowel = total in (11, 18) or str(total).startswith("8")
+    return f"{'an' if spoken_with_vowel else 'a'} {total}-minute"
+
+
 def _split_paragraphs(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     paras = re.split(r"\n[ \t]*\n+", text.strip("\n"))
@@ -197,6 +216,7 @@ FILTERS = {
     "date": format_date,
     "datetime": format_datetime,
     "minutes": format_minutes,
+    "a_minutes": a_minutes,
     "paragraphs": paragraphs,
     "oneline": oneline,
     "lines": lines,

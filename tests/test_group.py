@@ -8,7 +8,8 @@ import pytest
 
 from assistant.services.export import export_handout, export_session
 from assistant.group import Countdown, GroupError, GroupSession, PeopleError, clock_text, parse_participants
-from assistant.group.people import parse_line
+from assistant.group.formats import load_formats
+from assistant.group.people import initials_note, parse_line
 from assistant.reflection import load_flows
 from assistant.store import Store
 
@@ -29,6 +30,8 @@ def test_participants_and_initials() -> None:
     people = team()
     assert [(p.name, p.initials) for p in people] == [("Amira Begum", "AB"), ("Jo Tate", "JT"), ("Sam", "SAM"),
                                                        ("Priya Shah", "PS")]
+    assert initials_note(parse_participants("Dan, Jo Tate (JT), Amira Begum")) == "Dan → DAN, Jo Tate → JT, Amira Begum → AB"
+    assert initials_note(parse_participants("PS")) == "PS"
 
 
 @pytest.mark.parametrize("text, fragment", [("", "at least one participant"), ("Sam, sam", "named twice"),
@@ -68,10 +71,10 @@ def test_countdown_pauses_extends_and_goes_over() -> None:
 def test_a_whole_group_session_and_its_record(store, bank, tmp_path: Path) -> None:
     clock = FakeClock()
     flows, _ = load_flows()
-    group_flow = next(f for f in flows if f.kind == "group")
+    structured = next(f for f in load_formats()[0] if f.id == "structured-case-discussion")
     case = bank.case("leah-planning-missing-exploitation")
     session = GroupSession.create(store, facilitator="Dee <b>Supervisor</b>", participants=team(), case=case,
-                                  flow=group_flow, minutes=5, clock=clock)
+                                  group_format=structured, minutes=5, clock=clock)
     assert session.phase == "present" and len(session.questions) == len(case.questions) + 4
     first = session.begin()
     assert first.text == case.questions[0] and session.remaining() == 300
@@ -109,7 +112,9 @@ def test_a_whole_group_session_and_its_record(store, bank, tmp_path: Path) -> No
     assert "Book a follow-up session | The team |" in record
     assert "Ask every child with missing episodes" in record
     assert "Not reached in this session." not in record
-    assert "Amira Begum took part in a 57 minutes group reflective practice session" in record
+    assert ("Amira Begum took part in a 57-minute group reflective practice session (Structured case discussion)"
+            in record)
+    assert "Dee <b>Supervisor</b> facilitated a 57-minute group" in record
     assert "Late Comer took part in a" in record and "Dee <b>Supervisor</b>" in record
     page = export_session(store, session.session.id, "html", flows, bank, logs_dir=tmp_path / "logs").read_text()
     assert "<script>missing</script>" not in page and "&lt;script&gt;missing&lt;/script&gt;" in page

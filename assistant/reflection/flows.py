@@ -1,7 +1,9 @@
 """Flows: the question sequences of a reflection, read from `prompts/flows/*.yaml`.
 
 A flow is data, so a trainer can add one without code. A broken flow file is reported by
-name and left out; the others still load.
+name and left out; the others still load. A file with `kind: group` in the same folder is a
+group session's format, read by `assistant/group/formats.py`: it is skipped here, and only
+a file that is not YAML at all is reported by both loaders (the app shows it once).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class Flow:
     closing: tuple[Question, ...]
     max_probes: int = 3
     default: bool = False
-    kind: str = "reflection"  # or "group": extra questions for a group session
+    kind: str = "reflection"  # "group" files are formats, read by assistant/group/formats.py
 
     def main_questions(self, stage: str) -> list[Question]:
         """The questions before the close, with the stage's own (or the default) in the middle."""
@@ -103,6 +105,8 @@ def load_flow(path: Path) -> tuple[Flow | None, list[Problem]]:
 
     if not isinstance(data, dict):
         return None, [Problem(where, 1, "", "expected a mapping of keys")]
+    if data.get("kind") == "group":
+        return None, []  # a group format: the group layer reads and checks it
     for key in data:
         if key not in FLOW_KEYS:
             add(str(key), f"unknown key '{key}'{suggest(str(key), FLOW_KEYS)}")
@@ -114,8 +118,8 @@ def load_flow(path: Path) -> tuple[Flow | None, list[Problem]]:
         add("max_probes", "expected a whole number from 0 to 12")
         max_probes = 3
     kind = data.get("kind", "reflection")
-    if kind not in ("reflection", "group"):
-        add("kind", f"expected 'reflection' or 'group', got {kind!r}")
+    if kind != "reflection":
+        add("kind", f"expected 'reflection' (or 'group' for a group session's format), got {kind!r}")
 
     def questions(raw: Any, field: str, closing: bool = False) -> tuple[Question, ...]:
         if raw is None:
@@ -155,7 +159,7 @@ def load_flow(path: Path) -> tuple[Flow | None, list[Problem]]:
         description=" ".join(str(data.get("description", "")).split()),
         questions=questions(data.get("questions"), "questions"), stage_questions=stage_questions,
         closing=questions(data.get("closing"), "closing", closing=True), max_probes=max_probes,
-        default=data.get("default") is True, kind=kind if kind in ("reflection", "group") else "reflection",
+        default=data.get("default") is True, kind="reflection",
     )
     if not flow.questions and not stage_questions:
         add("questions", "a flow needs at least one question")

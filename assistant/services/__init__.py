@@ -16,6 +16,7 @@ from assistant.paths import Paths
 
 if TYPE_CHECKING:  # imported where first used: the app's first screen needs none of them
     from assistant.casebank.model import Bank, Problem
+    from assistant.group.formats import GroupFormat
     from assistant.reflection import Conversation
     from assistant.reflection.flows import Flow
     from assistant.reflection.reflector import Reflector
@@ -69,12 +70,27 @@ class Services:
     def flows(self) -> "list[Flow]":
         return self._flows[0]
 
+    @cached_property
+    def _formats(self) -> "tuple[list[GroupFormat], list[Problem]]":
+        from assistant.group.formats import FORMATS_DIR, load_formats
+
+        return load_formats((FORMATS_DIR,), formats_only=(self.paths.user_formats,))
+
+    @property
+    def group_formats(self) -> "list[GroupFormat]":
+        """The group session formats: the bundled ones and the supervisor's own (data folder, formats/)."""
+        return self._formats[0]
+
+    @property
+    def format_problems(self) -> "list[Problem]":
+        return self._formats[1]
+
     @property
     def problems(self) -> "list[Problem]":
-        """Broken case, flow and action-words files: reported, never fatal."""
+        """Broken case, flow, format and action-words files: reported (each once), never fatal."""
         from assistant.reflection.action_status import bundled_status_words
 
-        return [*self.bank.errors, *self._flows[1], *bundled_status_words()[1]]
+        return list(dict.fromkeys([*self.bank.errors, *self._flows[1], *self._formats[1], *bundled_status_words()[1]]))
 
     @cached_property
     def embedder(self) -> "Embedder":

@@ -75,7 +75,7 @@ class ReflectApp(Jobs, App[None]):
         if error:
             self.notify(f"Case search is unavailable: {error}", severity="warning", timeout=8, markup=False)
         if problems:
-            self.notify(f"{len(problems)} problem(s) in the case bank, flow or action-words files; "
+            self.notify(f"{len(problems)} problem(s) in the case bank, flow, format or action-words files; "
                         f"first: {problems[0]}", severity="warning", timeout=10, markup=False)
 
     def action_help(self) -> None:

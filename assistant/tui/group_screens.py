@@ -5,65 +5,172 @@ Every entry goes straight to the store through `GroupSession`; these screens onl
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from assistant.casebank.model import STAGE_LABELS, STAGES
+from assistant.casebank.model import STAGE_LABELS, STAGES, Bank, Case
 from assistant.group import GroupError, GroupSession, PeopleError, clock_text, parse_participants
-from assistant.group.people import Participant
-from assistant.textsafe import one_line
+from assistant.group.formats import GroupFormat, Role
+from assistant.group.people import Participant, initials_note, preview_initials
+from assistant.group.session import plan_lines, session_questions
 from assistant.reflection.commands import parse_command
 from assistant.search.filters import Filters, listing
+from assistant.textsafe import one_line, plain
 from assistant.tui import messages
+from assistant.tui.group_widgets import ActionList, RoomStrip, stage_heading
 from assistant.tui.jobs import Jobs, job
 from assistant.tui.widgets import case_text, sentence, text
 
 
+SEARCH_DELAY = 0.35  # seconds of quiet typing before the case search runs
+
+
 class GroupSetupScreen(Jobs, Screen[None]):
+    """Who is in the room, the case, the format and its roles: checked by the group layer on Begin."""
+
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+j", "begin", "Begin", priority=True),
                 Binding("ctrl+h", "handout", "Handout")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.debounce: Timer | None = None
+        self.shown_format = ""  # the format whose role boxes are on screen
+
     def compose(self) -> ComposeResult:
         services = self.app.services  # type: ignore[attr-defined]
-        bank = services.bank
-        group_flows = [f for f in services.flows if f.kind == "group"]
+        formats = services.group_formats
         yield Header()
         with VerticalScroll(id="group-setup"):
-            yield Label("Facilitator")
-            yield Input(placeholder="Your name or initials", id="facilitator", max_length=60)
+            yield Label("Facilitator (you are in the room too, with initials like everyone else)")
+            yield Input(placeholder="Your name, e.g. Dee Supervisor, or 'Dee Supervisor (DS)'", id="facilitator",
+                        max_length=60)
             yield Label("Participants (names or initials, separated by commas; 'Jo Tate (JT)' sets initials)")
             yield Input(placeholder="e.g. Amira Begum, Jo Tate (JT), Sam", id="participants", max_length=600)
-            yield Label("The case: describe the kind of case the team wants to discuss, or filter the list")
-            with Horizontal(id="case-filters"):
-                yield Input(placeholder="e.g. a boy on the edge of a gang who carried a knife", id="case-query")
-                yield Select([(STAGE_LABELS[s], s) for s in STAGES], prompt="Any stage", id="group-stage")
-                yield Select([(t.label, t.id) for t in bank.themes.values()], prompt="Any theme", id="group-theme")
-            yield OptionList(id="group-cases")
-            yield Label("Extra questions after the case's own (optional)")
-            yield Select([(text(f.title), f.id) for f in group_flows], prompt="Only the case's own questions",
-                         id="group-flow")
-            yield Label("Minutes per question")
-            yield Input(value="10", id="minutes", max_length=4)
+            yield Static("", id="people-preview")
+            yield from self.compose_case(services.bank)
+            yield Label("Format")
+            yield Select([(text(f.title), f.id) for f in formats], id="group-format", allow_blank=False,
+                         value=formats[0].id)
+            yield Static("", id="format-about")
+            yield Vertical(id="roles")
+            yield Static(text(self.problems_text()), id="format-problems")
+            with Vertical(id="minutes-row"):
+                yield Label("Minutes per question (for the case's own questions and stages without a time)")
+                yield Input(value="10", id="minutes", max_length=4)
             with Horizontal(id="group-buttons"):
                 yield Button("Begin the session (Ctrl+J)", id="begin", variant="primary")
                 yield Button("Export a handout (Ctrl+H)", id="handout")
             yield Static("", id="setup-status")
         yield Footer()
 
-    def on_mount(self) -> None:
+    @staticmethod
+    def compose_case(bank: Bank) -> ComposeResult:
+        yield Label("The case: describe the kind of case the team wants to discuss (the list follows as you type; "
+                    "Enter searches at once), or filter by stage and theme; ↑/↓ in the list to choose")
+        with Horizontal(id="case-filters"):
+            yield Input(placeholder="e.g. a boy on the edge of a gang who carried a knife", id="case-query")
+            yield Select([(STAGE_LABELS[s], s) for s in STAGES], prompt="Any stage", id="group-stage")
+            yield Select([(t.label, t.id) for t in bank.themes.values()], prompt="Any theme", id="group-theme")
+        yield OptionList(id="group-cases")
+        yield Static("", id="chosen-case")
+
+    def problems_text(self) -> str:
+        problems = self.app.services.format_problems  # type: ignore[attr-defined]
+        if not problems:
+            return ""
+        return (f"{len(problems)} format file problem(s); that format is left out until it is fixed:\n"
+                + "\n".join(str(p) for p in problems[:5]))
+
+    async def on_mount(self) -> None:
+        self.query_one("#format-problems").display = bool(self.problems_text())
         self.list_cases()
+        await self.show_format()
         self.query_one("#facilitator", Input).focus()
+
+    # --- people ---------------------------------------------------------------------------
+
+    @on(Input.Changed, "#facilitator")
+    @on(Input.Changed, "#participants")
+    def people_changed(self) -> None:
+        """Say the initials each name gets as it is typed ('Dan → DAN'), or what is wrong."""
+        message, ok = preview_initials(self.query_one("#facilitator", Input).value,
+                                       self.query_one("#participants", Input).value)
+        preview = self.query_one("#people-preview", Static)
+        preview.update(text(message))
+        preview.set_class(not ok, "problem")
+
+    # --- the format and its roles ---------------------------------------------------------
+
+    def chosen_format(self) -> GroupFormat:
+        formats = self.app.services.group_formats  # type: ignore[attr-defined]
+        value = self.query_one("#group-format", Select).value
+        return next((f for f in formats if f.id == value), formats[0])
+
+    @on(Select.Changed, "#group-format")
+    async def show_format(self) -> None:
+        fmt = self.chosen_format()
+        if fmt.id != self.shown_format:
+            self.shown_format = fmt.id
+            roles = self.query_one("#roles", Vertical)
+            await roles.remove_children()
+            await roles.mount_all([w for role in fmt.roles for w in self.role_widgets(role)])
+        self.query_one("#minutes-row").display = fmt.needs_minutes
+        self.show_plan()
+
+    @staticmethod
+    def role_widgets(role: Role) -> list[Widget]:
+        need = " (required)" if role.required else ""
+        label = Label(text(f"{role.title}{need}: {role.description}" if role.description else role.title + need))
+        hint = "initials, separated by commas" if role.several else "initials, e.g. JT"
+        return [label, Input(placeholder=hint, id=f"role-{role.id}", max_length=200, classes="role-input")]
+
+    def show_plan(self) -> None:
+        """The format's description and its stages with their minutes, for the chosen case."""
+        fmt = self.chosen_format()
+        case = self.chosen_case()
+        about = Text(plain(fmt.description) + "\n" if fmt.description else "", style="italic")
+        if case is not None:
+            leads = {r.id: r.title for r in fmt.roles}
+            about.append(plain("\n".join(plan_lines(session_questions(case, fmt), self.minutes_or(10), leads))))
+        self.query_one("#format-about", Static).update(about)
+
+    def minutes_or(self, default: float) -> float:
+        try:
+            return float(self.query_one("#minutes", Input).value.strip() or default)
+        except ValueError:
+            return default
+
+    @on(Input.Changed, "#minutes")
+    def minutes_changed(self) -> None:
+        self.show_plan()
+
+    def roles_given(self) -> dict[str, str]:
+        return {str(box.id)[len("role-"):]: box.value for box in self.query(".role-input").results(Input)}
+
+    # --- the case -------------------------------------------------------------------------
+
+    @on(Input.Changed, "#case-query")
+    def query_changed(self) -> None:
+        """Search as the team's description is typed, once the typing pauses."""
+        if self.debounce is not None:
+            self.debounce.stop()
+        self.debounce = self.set_timer(SEARCH_DELAY, self.list_cases)
 
     @on(Select.Changed, "#group-stage")
     @on(Select.Changed, "#group-theme")
     @on(Input.Submitted, "#case-query")
     def list_cases(self) -> None:
+        if self.debounce is not None:
+            self.debounce.stop()
+            self.debounce = None
         query = self.query_one("#case-query", Input).value.strip()
         stage = self.query_one("#group-stage", Select).value
         theme = self.query_one("#group-theme", Select).value
@@ -100,12 +207,29 @@ class GroupSetupScreen(Jobs, Screen[None]):
             options.add_option(Option(label, id=case.id))
         if cases:
             options.highlighted = 0
+        self.show_chosen()
 
-    def chosen_case(self):
+    @on(OptionList.OptionHighlighted, "#group-cases")
+    def show_chosen(self) -> None:
+        """The case the session will use, said plainly under the list."""
+        case = self.chosen_case()
+        chosen = self.query_one("#chosen-case", Static)
+        if case is None:
+            chosen.update(text("No case chosen: no case matches. Describe it another way, or clear the filters."))
+        else:
+            line = Text("Chosen case: ", style="bold")
+            line.append(one_line(case.title), style="bold")
+            line.append(f"  ({case.stage_label}; {one_line(case.child.name, 40)}, {case.child.age})", style="dim")
+            chosen.update(line)
+        self.show_plan()
+
+    def chosen_case(self) -> Case | None:
         options = self.query_one("#group-cases", OptionList)
         if options.highlighted is None or options.option_count == 0:
             return None
         return self.app.services.bank.case(str(options.get_option_at_index(options.highlighted).id))  # type: ignore[attr-defined]
+
+    # --- beginning ------------------------------------------------------------------------
 
     def status(self, message: str) -> None:
         self.query_one("#setup-status", Static).update(text(message))
@@ -127,14 +251,13 @@ class GroupSetupScreen(Jobs, Screen[None]):
         except ValueError:
             self.status("Minutes per question: give a number, e.g. 10.")
             return
-        flow_id = self.query_one("#group-flow", Select).value
-        flow = next((f for f in services.flows if f.id == flow_id), None)
         try:
             group = GroupSession.create(services.store, facilitator=self.query_one("#facilitator", Input).value,
-                                        participants=people, case=case, flow=flow, minutes=minutes,
+                                        participants=people, case=case, group_format=self.chosen_format(),
+                                        minutes=minutes, roles=self.roles_given(),
                                         clock=self.app.clock)  # type: ignore[attr-defined]
         except GroupError as exc:
-            self.status(sentence(str(exc)))
+            self.status(sentence(plain(str(exc))))
             return
         self.app.switch_screen(PresentScreen(group))
 
@@ -149,6 +272,10 @@ class GroupSetupScreen(Jobs, Screen[None]):
             self.status(exported.error)
             return
         self.status("Handout saved: " + ", ".join(str(p) for p in exported.paths))
+
+
+TEXT_SIZE = ("Text is the size of your terminal's font: zoom in with Ctrl and + (Cmd and + on a Mac), or "
+             "show it in a browser with `reflect serve --font-size 30`.")
 
 
 class PresentScreen(Screen[None]):
@@ -176,9 +303,14 @@ class PresentScreen(Screen[None]):
         self.query_one("#present-reader").focus()
 
     def notes_text(self) -> str:
-        people = ", ".join(p.label() for p in self.group.participants)
-        return f"Facilitator: {self.group.meta.get('facilitator', '')}\nParticipants: {people}\n\n" \
-               f"{len(self.group.questions)} questions, {self.group.meta.get('minutes')} minutes each."
+        """Who is here (with initials and roles) and the plan, for the facilitator to glance at."""
+        group = self.group
+        people = "\n".join(f"  {p.initials}  {p.name}" + (f" ({', '.join(group.roles_of(p.initials))})"
+                                                          if group.roles_of(p.initials) else "")
+                           for p in group.participants)
+        plan = "\n".join("  " + line for line in group.plan())
+        return (f"{group.format_title}\n\nIn the room:\n{people}\n\nThe plan:\n{plan}\n\n"
+                f"{TEXT_SIZE}")
 
     def action_toggle_notes(self) -> None:
         notes = self.query_one("#present-notes")
@@ -225,15 +357,21 @@ class WhoIsThis(ModalScreen[Participant | None]):
             try:
                 person = self.group.add_participant(self.prefix, self.prefix)
             except GroupError as exc:
-                self.notify(str(exc), severity="error", markup=False)
+                self.notify(sentence(plain(str(exc))), severity="error", markup=False)
                 return
             self.dismiss(person)
             return
         self.dismiss(next(p for p in self.group.participants if p.initials == choice))
 
 
+HINT = ("AB: what they said (or type it, then F2 to pick who) · plain text is a group note · "
+        "/action AB: what by 12/12 · /add Name (XY)")
+HINT_UNATTRIBUTED = ("Type what was said: nobody is named in this format, and initials in front are dropped · "
+                     "/action what by 12/12 (the team's) · /add Name (XY)")
+
+
 class QuestionScreen(Screen[None]):
-    """One question at a time, a visible countdown, and what the team says."""
+    """One stage at a time, a visible countdown, what the team says, the room and the actions."""
 
     BINDINGS = [
         Binding("f5", "pause", "Pause/resume"),
@@ -251,38 +389,61 @@ class QuestionScreen(Screen[None]):
         self.signalled = False
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="question-top"):
-            yield Static("", id="question-text")
-            yield Static("", id="countdown")
-        yield VerticalScroll(id="said")
-        yield Static("Type 'AB: what they said' (or type it and press F2 to pick who said it), plain text for a "
-                     "group note, '/action AB: what by 12/12' for an action, '/add Name (XY)' for someone new.",
-                     id="said-hint")
-        yield Input(placeholder="AB: what was said", id="said-input", max_length=4000)
+        with Vertical(id="question-top"):
+            with Horizontal(id="question-head"):
+                yield Static("", id="question-text")
+                yield Static("", id="countdown")
+            yield Static("", id="question-rule")
+        yield RoomStrip("", id="room")
+        with Horizontal(id="question-body"):
+            yield VerticalScroll(id="said")
+            with VerticalScroll(id="actions-panel"):
+                yield ActionList("", id="actions")
+        yield Static(HINT if self.group.attributed else HINT_UNATTRIBUTED, id="said-hint")
+        yield Input(placeholder="AB: what was said" if self.group.attributed else "What was said (no names)",
+                    id="said-input", max_length=4000)
         yield Footer()
 
     def on_mount(self) -> None:
         self.show_question()
         self.query_one("#said-input", Input).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No 'who said it' in a format that names nobody."""
+        return not (action == "pick_speaker" and not self.group.attributed)
+
     def show_question(self) -> None:
-        question = self.group.question
-        n = self.group.index + 1
-        total = len(self.group.questions)
+        """The stage, its rule, what has been said during it, the room and the actions."""
+        group = self.group
+        question = group.question
+        lead = group.lead()
+        lead_text = (f"the {lead[0].lower()}" + (f", {', '.join(p.label() for p in lead[1])}" if lead[1] else "")
+                     if lead else "")
         self.query_one("#question-text", Static).update(
-            text(f"Question {n} of {total}\n\n{question.text if question else ''}"))
+            stage_heading(question, group.index + 1, len(group.questions), lead_text))
+        rule = self.query_one("#question-rule", Static)
+        rule.update(text(f"Rule: {question.rule}" if question and question.rule else ""))
+        rule.display = bool(question and question.rule)
         said = self.query_one("#said", VerticalScroll)
         said.remove_children()
-        people = {p.initials: p.label() for p in self.group.participants}
-        said.mount_all([Static(text(self._line(t.speaker, t.text, people)), classes="said-line")
-                        for t in self.group.turns_for(self.group.index)])
+        said.mount_all([self._line(t.speaker, t.text) for t in group.turns_for(group.index)])
+        self.show_room()
+        self.query_one("#actions", ActionList).show(group.action_lines())
         self.signalled = False
         self.tick()
         self.sync_ticker()
 
-    @staticmethod
-    def _line(speaker: str | None, body: str, people: dict[str, str]) -> str:
-        return f"{people.get(speaker, speaker)}: {body}" if speaker else f"Note: {body}"
+    def show_room(self) -> None:
+        self.query_one("#room", RoomStrip).show(self.group.room(), self.group.attributed)
+
+    def _line(self, speaker: str | None, body: str) -> Static:
+        """One line of what was said, in the order it was typed (a note stays where it was said)."""
+        if speaker:
+            content = Text(plain(self.group.owner_label(speaker)) + ": ", style="bold")
+        else:
+            content = Text("Note: " if self.group.attributed else "· ", style="italic")
+        content.append_text(text(body))
+        return Static(content, classes="said-line")
 
     def sync_ticker(self) -> None:
         """Tick once a second only while the countdown runs: no CPU when paused or idle."""
@@ -343,21 +504,13 @@ class QuestionScreen(Screen[None]):
         box = self.query_one("#said-input", Input)
         command = parse_command(line)
         try:
-            if command is not None and command.name == "action":
-                actions = self.group.add_actions(command.rest)
-                self.notify(f"Action recorded: {self.group.said_back(actions)}", markup=False)
-                box.value = ""
-                return
-            if command is not None and command.name == "add":
-                people = parse_participants(command.rest)
-                for person in people:
-                    self.group.add_participant(person.name, person.initials)
-                self.notify("Added: " + ", ".join(p.label() for p in people), markup=False)
+            if command is not None and command.name in ("action", "add"):
+                self.run_command(command.name, command.rest)
                 box.value = ""
                 return
             said = self.group.read(line)
         except (GroupError, PeopleError) as exc:
-            self.notify(sentence(str(exc)), severity="warning", markup=False)
+            self.notify(sentence(plain(str(exc))), severity="warning", markup=False)
             return
         if said.unknown_prefix:
             def answered(person: Participant | None) -> None:
@@ -368,6 +521,21 @@ class QuestionScreen(Screen[None]):
             return
         self.record(said.text, said.speaker)
         box.value = ""
+
+    def run_command(self, name: str, rest: str) -> None:
+        """/action and /add: the list or the room changes on screen, where everyone can see it."""
+        if name == "action":
+            actions = self.group.add_actions(rest)
+            self.query_one("#actions", ActionList).show(self.group.action_lines())
+            self.query_one("#actions-panel", VerticalScroll).scroll_end(animate=False)
+            owners = sorted({self.group.owner_label(a.owner) for a in actions})
+            self.notify(plain(f"Action recorded for {', '.join(owners)}: {self.group.said_back(actions)}"),
+                        markup=False)
+            return
+        people = parse_participants(rest)
+        added = [self.group.add_participant(person.name, person.initials) for person in people]
+        self.show_room()
+        self.notify(plain("Added: " + initials_note(added)), markup=False)
 
     def action_pick_speaker(self) -> None:
         """Attribute what is typed by choosing the person from the list instead of a prefix."""
@@ -387,11 +555,12 @@ class QuestionScreen(Screen[None]):
         try:
             turn = self.group.contribute(body, speaker)
         except GroupError as exc:
-            self.notify(sentence(str(exc)), severity="warning", markup=False)
+            self.notify(sentence(plain(str(exc))), severity="warning", markup=False)
             return
-        people = {p.initials: p.label() for p in self.group.participants}
-        self.query_one("#said", VerticalScroll).mount(
-            Static(text(self._line(turn.speaker, turn.text, people)), classes="said-line"))
+        said = self.query_one("#said", VerticalScroll)
+        said.mount(self._line(turn.speaker, turn.text))
+        said.scroll_end(animate=False)
+        self.show_room()
 
 
 class GroupCloseScreen(Screen[None]):
@@ -409,12 +578,16 @@ class GroupCloseScreen(Screen[None]):
         with Vertical(id="group-close"):
             yield Static("Before you finish: what will the team take back to its own cases? One line at a time. "
                          "Agree actions as 'AB: what by 12/12' after '/action '.", id="close-intro")
-            yield VerticalScroll(id="close-lines")
+            with Horizontal(id="close-body"):
+                yield VerticalScroll(id="close-lines")
+                with VerticalScroll(id="close-actions"):
+                    yield ActionList("", id="actions")
             yield Input(placeholder="What we will take back, or /action AB: what by 12/12", id="close-input")
             yield Button("Finish and see the record (Ctrl+J)", id="finish", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#actions", ActionList).show(self.group.action_lines())
         self.query_one("#close-input", Input).focus()
 
     @on(Input.Submitted, "#close-input")
@@ -424,14 +597,13 @@ class GroupCloseScreen(Screen[None]):
         try:
             if command is not None and command.name == "action":
                 self.group.add_actions(command.rest)
-                shown = "Action: " + command.rest
+                self.query_one("#actions", ActionList).show(self.group.action_lines())
             else:
                 self.group.take_back(line)
-                shown = "Take back: " + line
+                self.query_one("#close-lines", VerticalScroll).mount(Static(text("Take back: " + line)))
         except GroupError as exc:
-            self.notify(sentence(str(exc)), severity="warning", markup=False)
+            self.notify(sentence(plain(str(exc))), severity="warning", markup=False)
             return
-        self.query_one("#close-lines", VerticalScroll).mount(Static(text(shown)))
         self.query_one("#close-input", Input).value = ""
 
     @on(Button.Pressed, "#finish")
