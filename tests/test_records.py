@@ -265,10 +265,8 @@ def section(record: str, heading: str) -> str:
 
 def group_session(store: Store, bank, actions: bool) -> str:
     clock = FakeClock()
-    flows, _ = load_flows()
     session = GroupSession.create(store, facilitator="Dee", participants=parse_participants("Amira Begum, Jo Tate (JT)"),
-                                  case=bank.case("leah-planning-missing-exploitation"),
-                                  flow=next(f for f in flows if f.kind == "group"), minutes=5, clock=clock)
+                                  case=bank.case("leah-planning-missing-exploitation"), minutes=5, clock=clock)
     session.begin()
     for line in ("AB: start with the missing episodes", "JT: talk to her mum"):
         said = session.read(line)
