@@ -38,6 +38,7 @@ def make_app(data_dir: Path, case_search=None, *, fixed: bool = False, clock: Ca
     if case_search is not None:
         services.__dict__["search"] = case_search
     if fixed:
+        clock = clock or (lambda: 1_795_428_000.0)  # 23 November 2026, as the store's clock says
         counter = iter(range(1, 10_000))
         services.__dict__["store"] = Store(paths.database, clock=lambda: "2026-11-23T10:00:00+00:00",
                                            new_id=lambda: f"{next(counter):08x}")

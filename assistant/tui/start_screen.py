@@ -38,6 +38,10 @@ def row(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:
 class StartScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+j", "start", "Start", priority=True)]
 
+    def today(self) -> dt.date:
+        """Today by the app's clock (which tests can fix), in local time."""
+        return dt.datetime.fromtimestamp(self.app.clock()).date()  # type: ignore[attr-defined]
+
     def compose(self) -> ComposeResult:
         from assistant.reflection.details import earlier_case_refs, last_supervisor, practitioner_name
 
@@ -64,7 +68,7 @@ class StartScreen(Screen[None]):
                 case_fields.append(Select([(text(r), r) for r in refs], prompt="Earlier cases", id="earlier-case",
                                           compact=True))
             yield row("Case reference", *case_fields, id="case-row")
-            yield row("Supervision date", Input(dt.date.today().strftime("%d/%m/%Y"), id="supervision-date",
+            yield row("Supervision date", Input(self.today().strftime("%d/%m/%Y"), id="supervision-date",
                                                 placeholder="the day of the supervision, e.g. 23/11/2026",
                                                 max_length=40, compact=True))
             yield row("Supervisor", Input(last_supervisor(store), placeholder="who supervised you", id="supervisor",
@@ -113,7 +117,7 @@ class StartScreen(Screen[None]):
         name = self._value("#practitioner") if self.ask_name else practitioner_name(services.store)
         try:
             details = read_details(self._value("#case-ref"), self._value("#supervision-date"),
-                                   self._value("#supervisor"), name)
+                                   self._value("#supervisor"), name, today=self.today())
             if self.ask_name and details.practitioner:
                 set_practitioner_name(services.store, details.practitioner)
         except DetailsError as exc:
