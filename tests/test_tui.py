@@ -373,3 +373,40 @@ async def test_the_trainers_reading_view_shows_each_cases_checks(tmp_path: Path,
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
         assert "No identifiers, near duplicates or findability problems found." in screen_text(app)
+
+
+async def test_a_paste_too_long_to_send_says_how_to_clear_it_and_f4_does(tmp_path: Path, case_search) -> None:
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await start_reflection(pilot)
+        box = screen.query_one("#answer", TextArea)
+        box.text = "pasted " * 5_000  # 35,000 characters
+        await pilot.press("ctrl+j")
+        notice = str(screen.query_one("#notice").visual)
+        assert "limit is 20,000" in notice and "F4 clears the box" in notice
+        await pilot.press("f4")
+        assert box.text == "" and "empty" in str(screen.query_one("#notice").visual)
+        assert screen.conversation.turns()[-1].role == "assistant", "nothing was sent"
+
+
+async def test_typing_in_the_case_list_starts_a_search(tmp_path: Path, case_search) -> None:
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.screen.query("#case-options")
+                         and app.screen.query_one("#case-options", OptionList).has_focus, what="the case list")
+        await pilot.press(*"gang")
+        box = app.screen.query_one("#query", Input)
+        assert box.has_focus and box.value == "gang"
+        assert "Type to search" in box.placeholder
+
+
+async def test_at_80x24_the_answer_box_keeps_most_of_the_width(tmp_path: Path, case_search) -> None:
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_reflection(pilot)
+        await pilot.pause()
+        assert screen.query_one("#answer", TextArea).size.width >= 44  # was 24 beside the Send button
+        assert not screen.query_one("#send").display  # Ctrl+J sends, as the footer says
+        assert screen.query_one("#side").size.width >= 26, "the cases and checklist stay on screen"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -25,7 +25,8 @@ class BrowseScreen(Jobs, Screen[None]):
         bank = self.app.services.bank  # type: ignore[attr-defined]
         yield Header()
         with Horizontal(id="filters"):
-            yield Input(placeholder="Describe a case (e.g. girl exploited by older men)", id="query")
+            yield Input(placeholder="Type to search: describe a case (e.g. girl exploited by older men)", id="query",
+                        select_on_focus=False)
             yield Select([(STAGE_LABELS[s], s) for s in STAGES], prompt="Any stage", id="stage-filter")
             yield Select([(STRAND_LABELS[s], s) for s in STRANDS], prompt="Any strand", id="strand-filter")
             yield Select([(t.label, t.id) for t in bank.themes.values()], prompt="Any theme", id="theme-filter")
@@ -37,6 +38,15 @@ class BrowseScreen(Jobs, Screen[None]):
     def on_mount(self) -> None:
         self.refresh_list()
         self.query_one("#case-options", OptionList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing in the list starts a search: the key goes into the search box (nothing is lost)."""
+        options = self.query_one("#case-options", OptionList)
+        if options.has_focus and event.is_printable and event.character and event.character != "/":
+            box = self.query_one("#query", Input)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()

@@ -25,6 +25,7 @@ from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, Sta
 
 from assistant.privacy import describe, find_identifiers, redact
 from assistant.reflection import Conversation, ReflectionError
+from assistant.reflection.conversation import MAX_ANSWER_CHARS
 from assistant.reflection.commands import Command, parse_command
 from assistant.reflection.reflector import AfterAnswer, Reflector, pin_reason
 from assistant.store import StoreBusy, StoreError
@@ -41,6 +42,9 @@ HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back 
 
 
 class ReflectionScreen(Jobs, Screen[None]):
+    # Below 100 columns the side panels narrow and the Send button gives way (Ctrl+J sends, as the
+    # footer says), so the answer box keeps most of an 80-column terminal.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("ctrl+j", "send", "Send"),
         Binding("alt+enter", "send", "Send", show=False),
@@ -52,6 +56,7 @@ class ReflectionScreen(Jobs, Screen[None]):
         Binding("ctrl+t", "pin_case(1)", "Pin case 1"),
         Binding("ctrl+f", "finish", "Finish"),
         Binding("f3", "marks", "Checklist"),
+        Binding("f4", "clear_answer", "Clear box"),
         Binding("escape", "leave", "Home"),
     ]
 
@@ -238,7 +243,8 @@ class ReflectionScreen(Jobs, Screen[None]):
                 return
             turn = self.conversation.answer(raw)
         except ReflectionError as exc:
-            self.show_notice(sentence(str(exc)), warning=True)
+            hint = " F4 clears the box." if len(raw) > MAX_ANSWER_CHARS else ""
+            self.show_notice(sentence(str(exc)) + hint, warning=True)
             return
         except StoreBusy:
             self.keep_until_free()
@@ -349,6 +355,16 @@ class ReflectionScreen(Jobs, Screen[None]):
             self.show_notice("Edit cancelled.")
             return
         self.app.pop_screen()
+
+    def action_clear_answer(self) -> None:
+        """Empty the answer box (a paste too long to send, a false start); the draft goes with it."""
+        box = self.query_one("#answer", TextArea)
+        if not box.text:
+            return
+        box.clear()  # an edit, so Ctrl+Z undoes it
+        self.editing = False
+        box.focus()
+        self.show_notice("The answer box is empty. Ctrl+Z brings the text back.")
 
     def run_command(self, command: Command) -> None:
         self.query_one("#answer", TextArea).text = ""
