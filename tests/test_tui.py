@@ -410,3 +410,15 @@ async def test_at_80x24_the_answer_box_keeps_most_of_the_width(tmp_path: Path, c
         assert screen.query_one("#answer", TextArea).size.width >= 44  # was 24 beside the Send button
         assert not screen.query_one("#send").display  # Ctrl+J sends, as the footer says
         assert screen.query_one("#side").size.width >= 26, "the cases and checklist stay on screen"
+
+
+async def test_at_80x24_the_case_search_box_has_a_row_of_its_own(tmp_path: Path, case_search) -> None:
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("b")
+        await wait_until(pilot, lambda: bool(app.screen.query("#query")), what="the browser")
+        await pilot.pause()
+        box = app.screen.query_one("#query", Input)
+        assert box.size.width >= 60, box.size  # was a few characters beside four filters
+        assert all(s.region.y > box.region.y for s in app.screen.query("#filters Select"))

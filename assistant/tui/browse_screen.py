@@ -19,6 +19,8 @@ from assistant.tui.widgets import text
 
 
 class BrowseScreen(Jobs, Screen[None]):
+    # Below 100 columns the search box takes a row of its own above the filters.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("slash", "focus_search", "Search")]
 
     def compose(self) -> ComposeResult:
