@@ -64,6 +64,8 @@ class BrowseScreen(Jobs, Screen[None]):
     @on(Select.Changed)
     @on(Input.Submitted, "#query")
     def refresh_list(self) -> None:
+        if not self.query("#case-options"):  # a Select's first Changed can come before the list is mounted
+            return
         query = self.query_one("#query", Input).value.strip()
         if query:
             services = self.app.services  # type: ignore[attr-defined]
