@@ -16,15 +16,16 @@ from assistant.textsafe import one_line
 from assistant.tui import messages
 from assistant.tui.jobs import Jobs, failure_line, job
 from assistant.tui.widgets import text
+from assistant.tui.context import UsesServices
 
 
-class BrowseScreen(Jobs, Screen[None]):
+class BrowseScreen(UsesServices, Jobs, Screen[None]):
     # Below 100 columns the search box takes a row of its own above the filters.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("slash", "focus_search", "Search")]
 
     def compose(self) -> ComposeResult:
-        bank = self.app.services.bank  # type: ignore[attr-defined]
+        bank = self.services.bank  # type: ignore[attr-defined]
         yield Header()
         with Horizontal(id="filters"):
             yield Input(placeholder="Type to search: describe a case (e.g. girl exploited by older men)", id="query",
@@ -68,17 +69,17 @@ class BrowseScreen(Jobs, Screen[None]):
             return
         query = self.query_one("#query", Input).value.strip()
         if query:
-            services = self.app.services  # type: ignore[attr-defined]
+            services = self.services
             if services.search_error or not services.ready.is_set():
                 self.query_one("#browse-status", Static).update("Searching by words while the model loads…")
             self.search(query, self.filters())
         else:
-            cases = listing(self.app.services.bank.cases, self.filters())  # type: ignore[attr-defined]
+            cases = listing(self.services.bank.cases, self.filters())  # type: ignore[attr-defined]
             self.show_cases([(c, "") for c in cases], f"{len(cases)} cases")
 
     @job("browse")
     def search(self, query: str, filters: Filters) -> list[tuple[Case, str]]:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         mode = "hybrid" if services.search_ready else "lexical"
         hits = services.search.search(query, k=10, filters=filters, mode=mode)
         return [(h.case, h.snippet) for h in hits]
@@ -99,7 +100,7 @@ class BrowseScreen(Jobs, Screen[None]):
 
     @on(OptionList.OptionSelected, "#case-options")
     def open_case(self, event: OptionList.OptionSelected) -> None:
-        case = self.app.services.bank.case(str(event.option.id))  # type: ignore[attr-defined]
+        case = self.services.bank.case(str(event.option.id))  # type: ignore[attr-defined]
         if case is not None:
             self.query_one("#browse-status", Static).update("Checking the case…")
             self.check_and_open(case)
@@ -110,7 +111,7 @@ class BrowseScreen(Jobs, Screen[None]):
         once the model is warm."""
         from assistant.trainer import identifier_problems, model_problems
 
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         problems = [p for p in services.bank.problems if p.path == case.source and p.severity == "warning"]
         problems += identifier_problems([case])
         if services.search_ready:

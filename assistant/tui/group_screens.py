@@ -28,12 +28,13 @@ from assistant.tui import messages
 from assistant.tui.group_widgets import ActionList, RoomStrip, stage_heading
 from assistant.tui.jobs import Jobs, job
 from assistant.tui.widgets import case_text, sentence, text
+from assistant.tui.context import UsesServices
 
 
 SEARCH_DELAY = 0.35  # seconds of quiet typing before the case search runs
 
 
-class GroupSetupScreen(Jobs, Screen[None]):
+class GroupSetupScreen(UsesServices, Jobs, Screen[None]):
     """Who is in the room, the case, the format and its roles: checked by the group layer on Begin."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+j", "begin", "Begin", priority=True),
@@ -45,7 +46,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
         self.shown_format = ""  # the format whose role boxes are on screen
 
     def compose(self) -> ComposeResult:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         formats = services.group_formats
         yield Header()
         with VerticalScroll(id="group-setup"):
@@ -83,7 +84,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
         yield Static("", id="chosen-case")
 
     def problems_text(self) -> str:
-        problems = self.app.services.format_problems  # type: ignore[attr-defined]
+        problems = self.services.format_problems  # type: ignore[attr-defined]
         if not problems:
             return ""
         return (f"{len(problems)} format file problem(s); that format is left out until it is fixed:\n"
@@ -110,7 +111,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
     # --- the format and its roles ---------------------------------------------------------
 
     def chosen_format(self) -> GroupFormat:
-        formats = self.app.services.group_formats  # type: ignore[attr-defined]
+        formats = self.services.group_formats  # type: ignore[attr-defined]
         value = self.query_one("#group-format", Select).value
         return next((f for f in formats if f.id == value), formats[0])
 
@@ -179,7 +180,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
         if query:
             self.search(query, stage, theme)
             return
-        cases = listing(self.app.services.bank.cases, self._filters(stage, theme))  # type: ignore[attr-defined]
+        cases = listing(self.services.bank.cases, self._filters(stage, theme))  # type: ignore[attr-defined]
         self.show([(c, "") for c in cases])
 
     @staticmethod
@@ -188,7 +189,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
 
     @job("group-search")
     def search(self, query: str, stage: str | None, theme: str | None) -> list:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         mode = "hybrid" if services.search_ready else "lexical"
         hits = services.search.search(query, k=8, filters=self._filters(stage, theme), mode=mode)
         return [(h.case, h.snippet) for h in hits]
@@ -227,7 +228,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
         options = self.query_one("#group-cases", OptionList)
         if options.highlighted is None or options.option_count == 0:
             return None
-        return self.app.services.bank.case(str(options.get_option_at_index(options.highlighted).id))  # type: ignore[attr-defined]
+        return self.services.bank.case(str(options.get_option_at_index(options.highlighted).id))  # type: ignore[attr-defined]
 
     # --- beginning ------------------------------------------------------------------------
 
@@ -236,7 +237,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
 
     @on(Button.Pressed, "#begin")
     def action_begin(self) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         case = self.chosen_case()
         if case is None:
             self.status("Choose a case first (describe one, or pick from the list).")
@@ -267,7 +268,7 @@ class GroupSetupScreen(Jobs, Screen[None]):
         if case is None:
             self.status("Choose a case first.")
             return
-        exported = self.app.services.export_handout(case.id)  # type: ignore[attr-defined]
+        exported = self.services.export_handout(case.id)  # type: ignore[attr-defined]
         if exported.error:
             self.status(exported.error)
             return
@@ -278,7 +279,7 @@ TEXT_SIZE = ("Text is the size of your terminal's font: zoom in with Ctrl and + 
              "show it in a browser with `reflect serve --font-size 30`.")
 
 
-class PresentScreen(Screen[None]):
+class PresentScreen(UsesServices, Screen[None]):
     """The case on a shared screen: large, calm, nothing else (Tab shows the team's notes)."""
 
     BINDINGS = [Binding("space", "questions", "Start the questions"), Binding("tab", "toggle_notes", "Notes"),
@@ -321,7 +322,7 @@ class PresentScreen(Screen[None]):
         self.app.switch_screen(QuestionScreen(self.group))
 
 
-class WhoIsThis(ModalScreen[Participant | None]):
+class WhoIsThis(UsesServices, ModalScreen[Participant | None]):
     """Who said it: asked for an unknown prefix (never guessed), or to pick from the list."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -370,7 +371,7 @@ HINT_UNATTRIBUTED = ("Type what was said: nobody is named in this format, and in
                      "/action what by 12/12 (the team's) · /add Name (XY)")
 
 
-class QuestionScreen(Screen[None]):
+class QuestionScreen(UsesServices, Screen[None]):
     """One stage at a time, a visible countdown, what the team says, the room and the actions."""
 
     BINDINGS = [
@@ -563,7 +564,7 @@ class QuestionScreen(Screen[None]):
         self.show_room()
 
 
-class GroupCloseScreen(Screen[None]):
+class GroupCloseScreen(UsesServices, Screen[None]):
     """What the team will take back, agreed actions, then the record."""
 
     BINDINGS = [Binding("ctrl+j", "finish", "Finish and see the record", priority=True),

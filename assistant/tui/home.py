@@ -13,13 +13,14 @@ from textual.widgets.option_list import Option
 from assistant.textsafe import one_line
 from assistant.tui import messages
 from assistant.tui.widgets import text
+from assistant.tui.context import UsesServices
 
 WELCOME = ("Reflect on a piece of your work with a child after supervision. "
            "reflect asks the take-away questions for your stage of work, follows up on what good "
            "practice expects, and shows case illustrations like yours as you write.")
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(UsesServices, Screen[None]):
     BINDINGS = [
         Binding("n", "new", "New reflection"),
         Binding("r", "resume_latest", "Resume latest"),
@@ -56,11 +57,11 @@ class HomeScreen(Screen[None]):
         self.call_after_refresh(self.refresh_resume)  # opening the store waits until the screen shows
 
     def refresh_resume(self) -> None:
-        store = self.app.services.store  # type: ignore[attr-defined]
+        store = self.services.store  # type: ignore[attr-defined]
         options = self.query_one("#resume", OptionList)
         options.clear_options()
         active = store.list_sessions(status="active")
-        titles = {f.id: f.title for f in self.app.services.flows}  # type: ignore[attr-defined]
+        titles = {f.id: f.title for f in self.services.flows}  # type: ignore[attr-defined]
         for session in active:
             first = one_line(session.first_answer or "nothing written yet", 60)
             what = "group session" if session.kind == "group" else titles.get(session.flow, session.flow)
@@ -76,7 +77,7 @@ class HomeScreen(Screen[None]):
         self.post_message(messages.OpenSession(str(event.option.id)))
 
     def action_resume_latest(self) -> None:
-        active = self.app.services.store.list_sessions(status="active")  # type: ignore[attr-defined]
+        active = self.services.store.list_sessions(status="active")  # type: ignore[attr-defined]
         if not active:
             self.notify("There is no unfinished session to carry on.")
             return

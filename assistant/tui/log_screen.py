@@ -16,12 +16,13 @@ from textual.widgets.option_list import Option
 from assistant.textsafe import one_line, plain
 from assistant.tui import messages
 from assistant.tui.widgets import text
+from assistant.tui.context import UsesServices
 
 #: What each export is called on this screen (its key is the first letter in brackets).
 EXPORTS = {"md": "Markdown (m)", "html": "HTML (h)", "cpd": "CPD entry (c)", "supervision": "Supervision (s)"}
 
 
-class TurnPicker(ModalScreen["str | None"]):
+class TurnPicker(UsesServices, ModalScreen["str | None"]):
     """Pick one turn of the session to copy; dismissed with its text, or None."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -44,7 +45,7 @@ class TurnPicker(ModalScreen["str | None"]):
         self.dismiss(self.turns[int(str(event.option.id))][1])
 
 
-class LogScreen(Screen[None]):
+class LogScreen(UsesServices, Screen[None]):
     BINDINGS = [
         Binding("m", "export('md')", "Markdown"),
         Binding("h", "export('html')", "HTML"),
@@ -81,14 +82,14 @@ class LogScreen(Screen[None]):
     def render_log(self) -> str:
         from assistant.services.export import render_session
 
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         log = render_session(services.store, self.session_id, "md", services.flows, services.bank,
                              services.user_templates if services.user_templates.is_dir() else None)
         self.log_text = plain(log)  # a pasted escape sequence must not reach the terminal through the preview
         return self.log_text
 
     def action_export(self, fmt: str) -> None:
-        exported = self.app.services.export_session(self.session_id, (fmt,))  # type: ignore[attr-defined]
+        exported = self.services.export_session(self.session_id, (fmt,))  # type: ignore[attr-defined]
         if exported.error:
             self.notify(exported.error, severity="error", markup=False)
             return
@@ -107,7 +108,7 @@ class LogScreen(Screen[None]):
     def action_copy_turn(self) -> None:
         from assistant.reflection.log import copyable_turns
 
-        turns = [(t.who, plain(t.text)) for t in copyable_turns(self.app.services.store, self.session_id)]  # type: ignore[attr-defined]
+        turns = [(t.who, plain(t.text)) for t in copyable_turns(self.services.store, self.session_id)]  # type: ignore[attr-defined]
         if not turns:
             self.notify("This session has nothing to copy yet.")
             return

@@ -33,6 +33,7 @@ from assistant.textsafe import plain
 from assistant.tui import messages
 from assistant.tui.jobs import Jobs, failure_line, job
 from assistant.tui.widgets import CaseCard, CoverageList, TurnView, sentence, text
+from assistant.tui.context import UsesServices
 
 #: Seconds after the last change of the answer box that its text is saved as the draft.
 DRAFT_DELAY = 1.5
@@ -41,7 +42,7 @@ DRAFT_RESTORED = "Your unsent draft was restored."
 HELP_LINE = ("Enter adds a new line · Ctrl+J or Alt+Enter sends · /skip /back /finish /pin N /open N /widen")
 
 
-class ReflectionScreen(Jobs, Screen[None]):
+class ReflectionScreen(UsesServices, Jobs, Screen[None]):
     # Below 100 columns the side panels narrow and the Send button gives way (Ctrl+J sends, as the
     # footer says), so the answer box keeps most of an 80-column terminal.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -76,10 +77,6 @@ class ReflectionScreen(Jobs, Screen[None]):
         self._draft_saved = ""  # the text the store holds as this session's draft
         self._box: TextArea | None = None  # kept: unmounting removes it before the screen's Unmount
         self._shown = 0  # the id of the last turn in the transcript: what the store holds after it is new
-
-    @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         conv = self.conversation

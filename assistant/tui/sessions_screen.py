@@ -19,11 +19,12 @@ from assistant.store import StoreError, per_session
 from assistant.textsafe import one_line
 from assistant.tui import messages
 from assistant.tui.widgets import text
+from assistant.tui.context import UsesServices
 
 COLUMNS = ("Date", "Kind", "Status", "Title", "Stage")
 
 
-class ConfirmDelete(ModalScreen[bool]):
+class ConfirmDelete(UsesServices, ModalScreen[bool]):
     BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("y", "dismiss(True)", "Delete")]
 
     def __init__(self, label: str, logs: int = 0) -> None:
@@ -44,7 +45,7 @@ class ConfirmDelete(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class SessionsScreen(Screen[None]):
+class SessionsScreen(UsesServices, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open", show=True),
         Binding("e", "export", "Export (md + html)"),
@@ -75,7 +76,7 @@ class SessionsScreen(Screen[None]):
 
     def reload(self) -> None:
         """Every session, or the ones the search box finds, each with the line that matched."""
-        store = self.app.services.store  # type: ignore[attr-defined]
+        store = self.services.store  # type: ignore[attr-defined]
         query = self.search_text
         try:
             if query.strip():
@@ -136,7 +137,7 @@ class SessionsScreen(Screen[None]):
         session_id = self._selected()
         if session_id is None:
             return
-        exported = self.app.services.export_session(session_id)  # type: ignore[attr-defined]
+        exported = self.services.export_session(session_id)  # type: ignore[attr-defined]
         if exported.error:
             self.notify(exported.error, severity="error", markup=False)
             return
@@ -150,7 +151,7 @@ class SessionsScreen(Screen[None]):
         from assistant.services.datadir import remove_session_logs, session_logs
         from assistant.store import StoreError
 
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         session = services.store.get_session(session_id)
         logs = session_logs(services.paths.logs_dir, session_id)
 

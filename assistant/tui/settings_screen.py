@@ -9,13 +9,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
+from assistant.tui.context import UsesServices
+
 
 ABOUT_NAME = ("Your name goes into each new reflection you start, so its supervision record can be "
               "signed off by you and your supervisor, and its actions are yours. Reflections you "
               "have already written keep the name they were written with.")
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(UsesServices, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save", priority=True)]
 
     def compose(self) -> ComposeResult:
@@ -24,7 +26,7 @@ class SettingsScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="settings"):
             yield Label("Your name")
-            yield Input(practitioner_name(self.app.services.store), placeholder="e.g. Alex Jones",  # type: ignore[attr-defined]
+            yield Input(practitioner_name(self.services.store), placeholder="e.g. Alex Jones",  # type: ignore[attr-defined]
                         id="practitioner", max_length=MAX_NAME_CHARS)
             yield Static(ABOUT_NAME, id="settings-help")
             with Horizontal(id="settings-buttons"):
@@ -41,7 +43,7 @@ class SettingsScreen(Screen[None]):
         from assistant.store import StoreError
 
         try:
-            name = set_practitioner_name(self.app.services.store, self.query_one("#practitioner", Input).value)  # type: ignore[attr-defined]
+            name = set_practitioner_name(self.services.store, self.query_one("#practitioner", Input).value)  # type: ignore[attr-defined]
         except (DetailsError, StoreError) as exc:
             self.notify(f"Not saved: {exc}", severity="error", markup=False)
             return

@@ -21,6 +21,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from assistant.casebank.model import STAGE_LABELS, STAGES
 from assistant.tui import messages
+from assistant.tui.context import UsesServices
 from assistant.tui.widgets import text
 
 PRIVACY = ("Call the child by a pseudonym or initials, and leave out anything that could identify them or "
@@ -35,7 +36,7 @@ def row(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="form-label"), *widgets, classes="form-row", id=id)
 
 
-class StartScreen(Screen[None]):
+class StartScreen(UsesServices, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+j", "start", "Start", priority=True)]
 
     def today(self) -> dt.date:
@@ -45,7 +46,7 @@ class StartScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         from assistant.reflection.details import earlier_case_refs, last_supervisor, practitioner_name
 
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         store = services.store
         flows = [f for f in services.flows if f.kind == "reflection"]
         framework = services.bank.framework
@@ -84,7 +85,7 @@ class StartScreen(Screen[None]):
 
     @on(Select.Changed, "#flow")
     def flow_changed(self, event: Select.Changed) -> None:
-        flow = next((f for f in self.app.services.flows if f.id == event.value), None)  # type: ignore[attr-defined]
+        flow = next((f for f in self.services.flows if f.id == event.value), None)  # type: ignore[attr-defined]
         if flow:
             self.query_one("#flow-help", Static).update(text(flow.description))
 
@@ -103,7 +104,7 @@ class StartScreen(Screen[None]):
         from assistant.reflection import Conversation
         from assistant.reflection.details import DetailsError, practitioner_name, read_details, set_practitioner_name
 
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.services
         flow_id = self.query_one("#flow", Select).value
         flow = next((f for f in services.flows if f.id == flow_id), None)
         if flow is None:
