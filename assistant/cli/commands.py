@@ -742,21 +742,19 @@ def sessions_delete(ctx: click.Context, session_id: str, yes: bool) -> None:
     The question is read from stdin whatever it is (a terminal, a pipe, a file); anything but
     yes, or no answer at all, keeps the session.
     """
-    from assistant.services.datadir import remove_session_logs, session_logs
     from assistant.outputsafe import clean
 
     services = _services(ctx, write=True)
     session = _session_or_fail(services, session_id)
     logs_dir = services.paths.logs_dir
-    logs = session_logs(logs_dir, session.id)
+    logs = services.exported_logs(session.id)
     remove_logs = yes
     if not yes:
         if not _confirm(f"Delete '{clean(session.title or session.id)}' and everything in it?"):
             fail(f"kept session {session.id}: nothing was deleted")
         remove_logs = bool(logs) and _confirm(
             f"Also delete its {len(logs)} exported log(s) in {logs_dir} ({', '.join(p.name for p in logs)})?")
-    services.store.delete_session(session.id)
-    removed = remove_session_logs(logs_dir, session.id) if remove_logs else []
+    removed = services.delete_session(session.id, with_logs=remove_logs)
     if removed:
         echo(f"Deleted session {session.id} and its exported log(s): {', '.join(str(p) for p in removed)}.")
     else:

@@ -161,6 +161,20 @@ class Services:
         return export.export_files(lambda fmt: export.export_handout(
             case_id, self.bank, fmt, logs_dir=self.paths.logs_dir, user_templates=self.user_templates), formats)
 
+    def exported_logs(self, session_id: str) -> "list[Path]":
+        """The files exported from a session into the logs folder (they hold its words too)."""
+        from assistant.services.datadir import session_logs
+
+        return session_logs(self.paths.logs_dir, session_id)
+
+    def delete_session(self, session_id: str, *, with_logs: bool) -> "list[Path]":
+        """Delete a session and everything in it and, when asked, its exported logs (the one rule
+        the app and `sessions delete` share); returns the logs removed. StoreError when it cannot."""
+        from assistant.services.datadir import remove_session_logs
+
+        self.store.delete_session(session_id)
+        return remove_session_logs(self.paths.logs_dir, session_id) if with_logs else []
+
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()

@@ -148,21 +148,19 @@ class SessionsScreen(UsesServices, Screen[None]):
         session_id = self._selected()
         if session_id is None:
             return
-        from assistant.services.datadir import remove_session_logs, session_logs
         from assistant.store import StoreError
 
         services = self.services
         session = services.store.get_session(session_id)
-        logs = session_logs(services.paths.logs_dir, session_id)
+        logs = services.exported_logs(session_id)
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
                 try:
-                    services.store.delete_session(session_id)
-                except StoreError as exc:
+                    removed = services.delete_session(session_id, with_logs=True)
+                except (StoreError, OSError) as exc:
                     self.notify(f"Not deleted: {exc}", severity="error", markup=False)
                     return
-                removed = remove_session_logs(services.paths.logs_dir, session_id)
                 self.notify(f"Deleted, with {len(removed)} exported log(s)." if removed else "Deleted.")
                 self.reload()
 
