@@ -126,14 +126,21 @@ def format_datetime(value: Any) -> str:
     return f"{format_date(when)}, {when:%H:%M}"
 
 
-def format_minutes(value: Any) -> str:
-    """Minutes -> 'under a minute', '25 minutes', '1 hour 5 minutes'."""
+def _whole_minutes(value: Any) -> int | str:
+    """A template's minutes as a number, or the text to show instead ('' when blank, else as given)."""
     if _blank(value):
         return ""
     try:
-        total = int(value)
+        return int(value)
     except (TypeError, ValueError):
         return str(value)
+
+
+def format_minutes(value: Any) -> str:
+    """Minutes -> 'under a minute', '25 minutes', '1 hour 5 minutes'."""
+    total = _whole_minutes(value)
+    if not isinstance(total, int):
+        return total
     if total < 1:
         return "under a minute"
     hours, mins = divmod(total, 60)
@@ -151,12 +158,9 @@ def a_minutes(value: Any) -> str:
     For 'took part in a 45-minute session': a number before a noun takes the singular and a
     hyphen, and 8, 11, 18 and the eighties are said with a vowel, so they take 'an'.
     """
-    if _blank(value):
-        return ""
-    try:
-        total = int(value)
-    except (TypeError, ValueError):
-        return str(value)
+    total = _whole_minutes(value)
+    if not isinstance(total, int):
+        return total
     if total < 1:
         return "a brief"
     spoken_with_vowel = total in (11, 18) or str(total).startswith("8")

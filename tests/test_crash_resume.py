@@ -68,6 +68,14 @@ class Terminal:
         self.seen = b""
         os.write(self.fd, keys.encode())
 
+    def start_reflection(self) -> None:
+        """From the home screen to the first question of a reflection with the form's defaults."""
+        self.read_until("New reflection")
+        self.send("n")
+        self.read_until("How to reflect")
+        self.send("\n")  # ctrl+j: start with the defaults
+        self.read_until("Which child")
+
     def kill(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
@@ -91,11 +99,7 @@ def test_sigkill_loses_nothing_and_the_reflection_resumes(tmp_path: Path, bank) 
     data = tmp_path / "data"
     term = Terminal(data)
     try:
-        term.read_until("New reflection")
-        term.send("n")
-        term.read_until("How to reflect")
-        term.send("\n")  # ctrl+j: start with the defaults
-        term.read_until("Which child")
+        term.start_reflection()
         term.send("Kestrel was fifteen when we met.")
         term.send("\n")  # ctrl+j: send
         wait_for(lambda: "Kestrel was fifteen when we met." in practitioner_turns(data / "reflect.db"), "the answer")
@@ -166,11 +170,7 @@ def test_sigkill_while_typing_keeps_the_draft(tmp_path: Path) -> None:
     sentence = "Kestrel told me about the older boys at the park"
     term = Terminal(data)
     try:
-        term.read_until("New reflection")
-        term.send("n")
-        term.read_until("How to reflect")
-        term.send("\n")  # ctrl+j: start with the defaults
-        term.read_until("Which child")
+        term.start_reflection()
         term.send(sentence)  # and not sent
         wait_for(lambda: drafts(data / "reflect.db") == [sentence], "the draft", timeout=30)
     finally:
