@@ -66,7 +66,7 @@ def test_hybrid_search_quality(case_search, bank) -> None:
         judged, lambda q, mode: [h.case.id for h in case_search.search(q, k=20, mode=mode)],
         ("lexical", "dense", "hybrid"))}
     print({m: round(s.ndcg, 3) for m, s in scores.items()})
-    assert scores["hybrid"].ndcg >= 0.70  # measured 0.720 (0.756 before the agreement rule: see engine.py)
+    assert scores["hybrid"].ndcg >= 0.75  # measured 0.761 (coverage fusion with clauses; 0.720 with the agreement rule)
     assert scores["hybrid"].ndcg >= scores["lexical"].ndcg
     assert scores["hybrid"].ndcg >= scores["dense"].ndcg
 

@@ -4,13 +4,16 @@ Filters restrict the candidates before ranking. A case's dense score is its best
 cosine similarity (blending in the second best measured no better); the lexical score is
 BM25 over the whole case;
 hybrid adds BM25, put on an absolute scale (the share of what the query could attain in the
-bank), to the cosine: lexical evidence counts as far as it is strong (see `_fuse`; measured
-against scaling to the best candidate and reciprocal rank fusion in benchmarks/bench_fusion.py).
+bank), to a cosine that also hears the query clause by clause: lexical evidence counts as far
+as it is strong and as far as the query is in the bank's words (see `_fuse`; measured against
+the agreement rule, scaling to the best candidate and reciprocal rank fusion in
+benchmarks/bench_fusion_coverage.py and bench_fusion.py).
 Search is exact: one matrix product over normalised vectors.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
@@ -24,13 +27,18 @@ from assistant.search.lexical import Lexical
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 DENSE_WEIGHT = 0.6  # share of the dense score in the old "linear" fusion (kept for comparison)
-# BM25 (absolute scale, above the median case, times its confidence and the agreement below).
-# Chosen on the tuning sets (tests/data/qrels.yaml and queries_tuning.yaml) as the setting where
-# hybrid beats the better of dense and lexical on every class by the widest margin
-# (benchmarks/bench_fusion_agreement.py); the held-out sets were run once, after.
+# Hybrid: the cosine, with CLAUSE_SHARE of it from the query's clauses (the mean of each clause's
+# best-passage cosine), plus BM25 (absolute scale, above the median case) times LEX_WEIGHT, its
+# confidence and the query's vocabulary coverage to the power COVERAGE_POWER. Chosen on the
+# tuning sets alone (tests/data/qrels.yaml and queries_tuning.yaml) in a flat region: with
+# CLAUSE_SHARE 1/2..2/3, LEX_WEIGHT 1.5..2.5 and COVERAGE_POWER 3..6 hybrid beats the better of
+# dense and lexical on every class by +0.02 to +0.03 (benchmarks/bench_fusion_coverage.py).
+CLAUSE_SHARE = 2 / 3
 LEX_WEIGHT = 2.0
-AGREE_DENSE = 10  # the model's top cases that BM25's ...
-AGREE_LEX = 3  # ... top cases are looked for among
+COVERAGE_POWER = 4.0
+CLAUSE_END = re.compile(r"(?<=[.!?;,])\s+")
+MIN_CLAUSE_WORDS = 3
+MAX_CLAUSES = 8  # a long text (a pasted paragraph) is not cut into more than this many encodes
 RRF_K = 60
 
 
@@ -84,30 +92,41 @@ class Searcher:
         return np.maximum.reduceat(sims, self.index.case_starts), sims
 
     def search(self, query: str, query_vector: np.ndarray | None, *, k: int = 5,
-               filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
-        return self.search_weighted((query,), (1.0,), query_vector, k=k, filters=filters, mode=mode)
+               filters: Filters | None = None, mode: Mode = "hybrid",
+               clause_vectors: np.ndarray | None = None) -> list[Hit]:
+        """`clause_vectors`: the vectors of `clauses(query)`, for hybrid (None: the whole query alone)."""
+        return self.search_weighted((query,), (1.0,), query_vector, k=k, filters=filters, mode=mode,
+                                    clause_vectors=clause_vectors)
 
     def search_weighted(self, texts: Sequence[str], weights: Sequence[float], query_vector: np.ndarray | None, *,
-                        k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
+                        k: int = 5, filters: Filters | None = None, mode: Mode = "hybrid",
+                        clause_vectors: np.ndarray | None = None) -> list[Hit]:
         """Search for several texts at once (a conversation's answers), each term counted with
         its text's weight in BM25; `query_vector` is the texts' combined vector."""
         allowed = self.mask(filters)
         if not allowed.any() or k <= 0:
             return []
-        scored = self.score(texts, weights, query_vector, allowed, mode)
+        scored = self.score(texts, weights, query_vector, allowed, mode, clause_vectors)
         return [self.hit(int(i), scored) for i in _top(scored.score, min(k, int(allowed.sum())))]
 
     def score(self, texts: Sequence[str], weights: Sequence[float], query_vector: np.ndarray | None,
-              allowed: np.ndarray, mode: Mode = "hybrid") -> Scored:
-        """Every case's score (minus infinity where `allowed` is false), with its parts."""
+              allowed: np.ndarray, mode: Mode = "hybrid", clause_vectors: np.ndarray | None = None) -> Scored:
+        """Every case's score (minus infinity where `allowed` is false), with its parts.
+
+        `dense` in the result is the whole query's cosine (dense mode); hybrid blends in the
+        clauses' (`clause_vectors`, one row per clause) where there are two or more."""
         if mode != "dense":
             lex = self.lexical.weighted_scores(texts, weights)
         else:
             lex = np.zeros(len(self.cases), np.float32)
+        clause_dense = None
         if mode != "lexical":
             if query_vector is None:
                 raise ValueError("dense and hybrid search need the query's vector")
-            dense, sims = self.dense_scores(query_vector)
+            if mode == "hybrid" and clause_vectors is not None and len(clause_vectors) >= 2:
+                dense, sims, clause_dense = self._dense_with_clauses(query_vector, clause_vectors)
+            else:
+                dense, sims = self.dense_scores(query_vector)
         else:
             dense, sims = np.zeros(len(self.cases), np.float32), None
         if mode == "dense":
@@ -115,7 +134,11 @@ class Searcher:
         elif mode == "lexical":
             score = lex
         else:
-            score = self._fuse(dense, lex, allowed, self.lexical.weighted_attainable(texts, weights))
+            blended = dense if clause_dense is None else \
+                ((1 - CLAUSE_SHARE) * dense + CLAUSE_SHARE * clause_dense).astype(np.float32)
+            score = self._fuse(blended, lex, allowed,
+                               self.lexical.weighted_attainable(texts, weights),
+                               self.lexical.weighted_coverage(texts, weights))
         words = frozenset(t for text, w in zip(texts, weights) if w for t in self.lexical.tokens(text)) \
             if sims is None else frozenset()
         return Scored(np.where(allowed, score, -np.inf), dense, lex, sims, words)
@@ -126,14 +149,33 @@ class Searcher:
         return Hit(self.cases[case_index], float(scored.score[case_index]), chunk.text, chunk.section,
                    float(scored.dense[case_index]), float(scored.lex[case_index]))
 
-    def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray, attainable: float) -> np.ndarray:
+    def _dense_with_clauses(self, query_vector: np.ndarray,
+                            clause_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`dense_scores` of the whole query, and per case the mean over the clauses of each
+        clause's best-passage cosine; one matrix product for all (the passages are read once).
+
+        The model reads a long query as one blurred vector; a clause ("his statement says it
+        came out of nowhere") finds the passage that says it. Hybrid gives the clauses'
+        mean CLAUSE_SHARE of the cosine: a case each part of the query points at rises.
+        """
+        queries = np.vstack([query_vector[None, :], clause_vectors]).astype(np.float32)
+        sims = self.index.vectors @ queries.T  # passages x (1 + clauses)
+        best = np.maximum.reduceat(sims, self.index.case_starts, axis=0)
+        return best[:, 0], np.ascontiguousarray(sims[:, 0]), best[:, 1:].mean(axis=1)
+
+    def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray, attainable: float,
+              coverage: float = 1.0) -> np.ndarray:
         """Cosine plus BM25 weighed by its evidence.
 
         BM25 is divided by the score the query could attain in this bank (each term's best
         contribution, summed), so a case counts lexically in proportion to how much of the
         query's words it really carries, and the whole lexical term is weighed by the best
-        case's share (the confidence): on a paraphrase the best case reaches a third of what
-        was attainable and barely moves the dense ranking; on a keyword query it reaches most.
+        case's share (the confidence) and by the query's coverage (the share of its words the
+        bank uses at all) to the power COVERAGE_POWER. A practitioner's query is in the bank's
+        words (coverage about 0.96: the weight stays 0.85 of itself); a paraphrase leaves a
+        third of its words unknown (0.64: 0.17), and the words it shares then point at other
+        cases by chance. This replaced the agreement rule (BM25's top cases among the model's),
+        which silenced BM25 also where it was right against the model.
         """
         if self.fusion == "rrf":
             return (_rrf(dense, allowed) + _rrf(lex, allowed)).astype(np.float32)
@@ -142,7 +184,7 @@ class Searcher:
             if allowed.any():  # what a typical case gets (age, "school", "mum") is no evidence
                 lex_abs = np.maximum(lex_abs - float(np.median(lex_abs[allowed])), 0.0)
             confidence = float(lex_abs[allowed].max()) if allowed.any() else 0.0
-            weight = self.lex_weight * confidence * _agreement(dense, lex_abs, allowed)
+            weight = self.lex_weight * confidence * coverage ** COVERAGE_POWER
             return (dense + weight * lex_abs).astype(np.float32)
         top_lex = float(lex[allowed].max()) if allowed.any() else 0.0
         lex_scaled = lex / top_lex if top_lex > 0 else np.zeros_like(lex)
@@ -158,20 +200,13 @@ class Searcher:
         return max(prose, key=lambda r: len(words & set(self.lexical.tokens(self.index.chunks[r].text))))
 
 
-def _agreement(dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray) -> float:
-    """How far BM25's best cases are among the model's best: the share of its top AGREE_LEX
-    found in the dense top AGREE_DENSE.
-
-    A paraphrase shares few words with its case, and the words it does share point at other
-    cases: BM25's top cases are then ones the model does not rate, and its say should shrink.
-    On a keyword query the two agree and BM25 keeps its weight.
-    """
-    candidates = np.flatnonzero(allowed)
-    if not len(candidates):
-        return 0.0
-    dense_top = set(candidates[_top(dense[candidates], min(AGREE_DENSE, len(candidates)))].tolist())
-    lex_top = candidates[_top(lex[candidates], min(AGREE_LEX, len(candidates)))]
-    return sum(1 for i in lex_top.tolist() if i in dense_top) / len(lex_top)
+def clauses(text: str) -> list[str]:
+    """The query's clauses (cut at sentence ends, semicolons and commas; fragments under
+    MIN_CLAUSE_WORDS words dropped), or nothing when it has one clause: then the whole
+    query's vector says it all and no more encoding is needed."""
+    parts = [p.strip() for p in CLAUSE_END.split(text.strip())]
+    parts = [p for p in parts if len(p.split()) >= MIN_CLAUSE_WORDS][:MAX_CLAUSES]
+    return parts if len(parts) >= 2 else []
 
 
 def _top(score: np.ndarray, k: int) -> np.ndarray:

@@ -52,6 +52,27 @@ class Lexical:
             return 0.0
         return float(sum(self._term_max[self._vocab[t]] for t in known))
 
+    def coverage(self, text: str) -> tuple[int, int]:
+        """How many of the query's words (stemmed, stop words left out) the bank uses at all, of how many.
+
+        A query put in the bank's own words ("county lines", "CAMHS") has nearly all of them; a
+        paraphrase in other words ("constabulary", "sparky") leaves a third or more unknown,
+        and what BM25 finds for it rests on the scraps that happen to match.
+        """
+        words = self.tokens(text)
+        return sum(1 for t in words if t in self._vocab), len(words)
+
+    def weighted_coverage(self, texts: Sequence[str], weights: Sequence[float]) -> float:
+        """The share of the texts' words known to the bank, each text's words counted with its weight
+        (1.0 when there are no words: nothing then speaks against BM25, which scores zero anyway)."""
+        known = total = 0.0
+        for text, weight in zip(texts, weights):
+            if weight:
+                k, n = self.coverage(text)
+                known += weight * k
+                total += weight * n
+        return known / total if total > 0 else 1.0
+
     def weighted_scores(self, texts: Sequence[str], weights: Sequence[float]) -> np.ndarray:
         """BM25 of several texts at once, each text's terms counted with its weight.
 
