@@ -1,6 +1,10 @@
-"""Fusion settings chosen on the tuning sets, then the held-out classes once.
+"""Fusion settings chosen on the tuning sets, then the held-out classes once (the agreement rule).
 
-The shipped fusion (assistant/search/engine.py) adds BM25, on an absolute scale and above the
+Superseded: engine.py now gates BM25 by the query's vocabulary coverage and blends in the
+clauses' cosine instead (chosen in benchmarks/bench_fusion_coverage.py, which reads the tuning
+sets only). Kept as the record of the agreement rule's choice; note it PRINTS HELD-OUT NUMBERS.
+
+The fusion shipped then (assistant/search/engine.py until the coverage gate) added BM25, on an absolute scale and above the
 median case, to the cosine, weighed by its confidence and by *agreement*: the share of BM25's
 top AGREE_LEX cases found in the model's top AGREE_DENSE. This runs a grid of (AGREE_DENSE,
 AGREE_LEX, LEX_WEIGHT) on the tuning sets (tests/data/qrels.yaml, tests/data/queries_tuning.yaml)
