@@ -55,8 +55,9 @@ def load_rows(search: CaseSearch, ids: list[str]) -> dict[str, list[Row]]:
         for j in judged:
             dense, _ = searcher.dense_scores(search.embedder.encode_one(j.text))
             parts = clauses(j.text)
-            clause = searcher._dense_with_clauses(search.embedder.encode_one(j.text),
-                                                  search.embedder.encode(parts))[2] if parts else dense
+            everything = np.ones(len(ids), dtype=bool)
+            clause = searcher._clause_scores(dense, search.embedder.encode(parts), everything) \
+                if len(parts) >= 2 else dense
             lex = searcher.lexical.weighted_scores([j.text], [1.0])
             att = searcher.lexical.weighted_attainable([j.text], [1.0])
             share = lex / att if att > 0 else np.zeros_like(lex)

@@ -39,6 +39,7 @@ COVERAGE_POWER = 4.0
 CLAUSE_END = re.compile(r"(?<=[.!?;,])\s+")
 MIN_CLAUSE_WORDS = 3
 MAX_CLAUSES = 8  # a long text (a pasted paragraph) is not cut into more than this many encodes
+CLAUSE_POOL = 200  # the cases (best by the whole query's cosine) whose passages the clauses are read against
 RRF_K = 60
 
 
@@ -123,10 +124,9 @@ class Searcher:
         if mode != "lexical":
             if query_vector is None:
                 raise ValueError("dense and hybrid search need the query's vector")
-            if mode == "hybrid" and clause_vectors is not None and len(clause_vectors) >= 2:
-                dense, sims, clause_dense = self._dense_with_clauses(query_vector, clause_vectors)
-            else:
-                dense, sims = self.dense_scores(query_vector)
+            dense, sims = self.dense_scores(query_vector)
+            if mode == "hybrid" and clause_vectors is not None and len(clause_vectors) >= 2 and allowed.any():
+                clause_dense = self._clause_scores(dense, clause_vectors, allowed)
         else:
             dense, sims = np.zeros(len(self.cases), np.float32), None
         if mode == "dense":
@@ -149,19 +149,30 @@ class Searcher:
         return Hit(self.cases[case_index], float(scored.score[case_index]), chunk.text, chunk.section,
                    float(scored.dense[case_index]), float(scored.lex[case_index]))
 
-    def _dense_with_clauses(self, query_vector: np.ndarray,
-                            clause_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`dense_scores` of the whole query, and per case the mean over the clauses of each
-        clause's best-passage cosine; one matrix product for all (the passages are read once).
+    def _clause_scores(self, dense: np.ndarray, clause_vectors: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        """Per case the mean, over the query's clauses, of each clause's best-passage cosine.
 
         The model reads a long query as one blurred vector; a clause ("his statement says it
-        came out of nowhere") finds the passage that says it. Hybrid gives the clauses'
+        came out of nowhere") finds the passage that says it, and hybrid gives the clauses'
         mean CLAUSE_SHARE of the cosine: a case each part of the query points at rises.
+        Only the CLAUSE_POOL cases the whole query rates best are read clause by clause (a
+        matrix product per clause over every passage would cost as much again as the search
+        per clause); the rest get the pool's lowest clause score, so the clauses never lift
+        them over a case of the pool.
         """
-        queries = np.vstack([query_vector[None, :], clause_vectors]).astype(np.float32)
-        sims = self.index.vectors @ queries.T  # passages x (1 + clauses)
-        best = np.maximum.reduceat(sims, self.index.case_starts, axis=0)
-        return best[:, 0], np.ascontiguousarray(sims[:, 0]), best[:, 1:].mean(axis=1)
+        candidates = np.flatnonzero(allowed)
+        if len(candidates) > CLAUSE_POOL:
+            candidates = np.sort(candidates[_top(dense[candidates], CLAUSE_POOL)])
+        starts = self.index.case_starts[candidates]
+        ends = np.append(self.index.case_starts[1:], len(self.index.chunks))[candidates]
+        lengths = ends - starts
+        rows = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        sims = self.index.vectors[rows] @ np.asarray(clause_vectors, dtype=np.float32).T  # rows x clauses
+        local = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        best = np.maximum.reduceat(sims, local, axis=0).mean(axis=1)
+        out = np.full(len(self.cases), float(best.min()), dtype=np.float32)
+        out[candidates] = best
+        return out
 
     def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray, attainable: float,
               coverage: float = 1.0) -> np.ndarray:
