@@ -23,8 +23,8 @@ def markdown_text(app) -> str:
     return "\n".join(str(block._content) if hasattr(block, "_content") else str(block.visual)
                      for block in app.screen.query("MarkdownBlock"))
 
-FAMILY = ("I met K and his mum at home twice and asked them what they thought had led to the robbery, "
-          "and his mum told me about the older boys he had started to spend time with.")
+FAMILY = ("I visited K and his mum at home twice and asked them what they thought had led to the robbery, "
+          "and I recorded what each of them said about the older boys he had started to spend time with.")
 
 
 async def start_reflection(pilot, title: str = "Thinking about K") -> ReflectionScreen:

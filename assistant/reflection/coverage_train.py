@@ -17,7 +17,7 @@ import numpy as np
 from assistant.casebank.examples import EXAMPLES_DIR, Example, Examples, load_examples
 from assistant.casebank.model import Framework
 from assistant.reflection import coverage
-from assistant.reflection.coverage import (NONE, CoverageChecker, CoverageModel, Encoder, StageModel,
+from assistant.reflection.coverage import (NONE, CoverageChecker, CoverageModel, Encoder, Gate, StageModel,
                                            features, with_anchors)
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class TrainConfig:
     none_weight: float = 0.05  # each "none" sentence against one positive (there are many more of them)
     anchors: bool = True  # add each sentence's cosine to the expectation texts
     scale: float = 10.0  # unit vectors have tiny components: scaled, the solver converges fast
+    gate: bool = True  # train the pooled "is this practice at all" classifier
+    gate_c: float = 1.0
 
 
 def training_rows(examples: Sequence[Example], strand: str, stage: str, ids: Sequence[str],
@@ -83,13 +85,22 @@ def fit_stage(x: np.ndarray, labels: Sequence[str], weights: Sequence[float], cl
     return StageModel(list(classes), (coef * config.scale).astype(np.float32), bias.astype(np.float32), anchors)
 
 
+def fit_gate(x: np.ndarray, practice: np.ndarray, config: TrainConfig) -> Gate:
+    """Class-balanced logistic regression: practice (any expectation, any strand) against none."""
+    from sklearn.linear_model import LogisticRegression
+
+    fitted = LogisticRegression(C=config.gate_c, max_iter=2000, class_weight="balanced")
+    fitted.fit(x.astype(np.float64) * config.scale, practice.astype(int))
+    return Gate((fitted.coef_[0] * config.scale).astype(np.float32), float(fitted.intercept_[0]))
+
+
 def encode_examples(encoder: Encoder, examples: Sequence[Example]) -> np.ndarray:
     return features(encoder.encode([e.text for e in examples]), [e.text for e in examples])
 
 
 def training_key(examples: Examples, config: TrainConfig = TrainConfig()) -> str:
     """Names what a trained model depends on: the examples, the settings, the threshold, the cues."""
-    parts = [examples.digest, repr(config), str(coverage.THRESHOLD), str(coverage.CUE_SCALE),
+    parts = [examples.digest, repr(config), str(coverage.THRESHOLD), str(coverage.GATE), str(coverage.CUE_SCALE),
              str(coverage.ANCHOR_SCALE), *(p.pattern for _, p in coverage.CUES)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -113,6 +124,10 @@ def train_model(examples: Examples, framework: Framework, encoder: Encoder, mode
                                                             anchors)
             if progress:
                 progress(f"{strand.id}/{stage.id}")
+    if config.gate and items:
+        practice = np.array([bool(e.covers) for e in items])
+        if practice.any() and not practice.all():
+            model.gate = fit_gate(x, practice, config)
     return model
 
 
@@ -148,7 +163,8 @@ class CoverageBook:
     def checker(self, strand: str, stage: str) -> CoverageChecker:
         found = self.framework.stage(strand, stage)
         expectations = found.expectations if found else ()
-        return CoverageChecker(self.encoder, expectations, self.model.stage(strand, stage), self.model.threshold)
+        return CoverageChecker(self.encoder, expectations, self.model.stage(strand, stage), self.model.threshold,
+                               self.model.gate)
 
 
 def build_coverage(casebank: Path, index_dir: Path, framework: Framework, encoder: Encoder, model_id: str,
