@@ -16,11 +16,12 @@ from assistant.reflection.coverage_train import examples_folder, load_checker_mo
 
 from conftest import BUNDLED, DATA, ROOT
 
-HELDOUT = DATA / "coverage_heldout.yaml"
+HELDOUT = DATA / "coverage_heldout_2.yaml"  # judges the shipped method; nothing was chosen on it
+RETIRED = DATA / "coverage_heldout.yaml"  # the first held-out set: looked at in stop 18, now a choosing set
 # Floors chosen from measurement on the held-out set (benchmarks/bench_coverage.py prints the
 # table; see the note on issue 9). They sit a little below what was measured, so a change that
 # makes the check noisier fails here.
-FLOORS = {"precision": 0.70, "recall": 0.52, "vague_share": 0.15}  # measured 0.74, 0.56, 0.03 (stop 18)
+FLOORS = {"precision": 0.78, "recall": 0.75, "vague_share": 0.15}  # measured 0.85, 0.86, 0.05 on coverage_heldout_2 (stop 18)
 
 
 def test_every_expectation_has_examples_and_the_files_are_clean(bank) -> None:
@@ -37,21 +38,23 @@ def test_every_expectation_has_examples_and_the_files_are_clean(bank) -> None:
 def test_the_held_out_set_is_apart_from_the_examples(bank) -> None:
     examples = {e.text.lower() for e in load_examples(BUNDLED / "coverage", bank.framework).items}
     judged = load_judged(HELDOUT)
-    assert len(judged) >= 120
-    overlap = [a.id for a in judged for s in sentences(a.text) if s.lower() in examples]
+    assert len(judged) >= 96  # the second set; the first (140) is retired into choosing
+    overlap = [a.id for a in judged for s in sentences(a.text) if len(s.split()) > 5 and s.lower() in examples]
     assert overlap == []
     vague = sum(a.kind == "vague" for a in judged) / len(judged)
     decoys = sum(a.kind == "decoy" for a in judged) / len(judged)
     assert vague >= 0.2 and decoys >= 0.15
 
 
-def test_the_tuning_answers_are_apart_from_the_examples_and_the_held_out_set(bank) -> None:
-    """Thresholds are chosen on the tuning answers, so they must share nothing with what judges them."""
+def test_the_choosing_answers_are_apart_from_the_examples_and_the_held_out_set(bank) -> None:
+    """Settings are chosen on these answers, so they must share nothing with what judges them
+    (a stock phrase of five words or fewer, such as "Review done and signed off.", may recur)."""
     examples = {e.text.lower() for e in load_examples(BUNDLED / "coverage", bank.framework).items}
     held = {s.lower() for a in load_judged(HELDOUT) for s in sentences(a.text)}
-    tuning = [a for path in sorted(DATA.glob("coverage_tuning_*.yaml")) for a in load_judged(path)]
+    tuning = [a for path in [*sorted(DATA.glob("coverage_tuning_*.yaml")), RETIRED] for a in load_judged(path)]
     assert len(tuning) >= 120
-    shared = [a.id for a in tuning for s in sentences(a.text) if s.lower() in examples | held]
+    shared = [a.id for a in tuning for s in sentences(a.text)
+              if len(s.split()) > 5 and s.lower() in examples | held]
     assert shared == []
     for a in tuning:
         stage = bank.framework.stage(a.strand, a.stage)
