@@ -16,7 +16,12 @@ from assistant.reflection.coverage_train import examples_folder, load_checker_mo
 
 from conftest import BUNDLED, DATA, ROOT
 
-HELDOUT = DATA / "coverage_heldout_2.yaml"  # judges the shipped method; nothing was chosen on it
+# The second held-out set (two writers' files) judges the shipped method; nothing was chosen on it.
+HELDOUT = sorted(DATA.glob("coverage_heldout_2*.yaml"))
+
+
+def held_out() -> list:
+    return [a for path in HELDOUT for a in load_judged(path)]
 RETIRED = DATA / "coverage_heldout.yaml"  # the first held-out set: looked at in stop 18, now a choosing set
 # Floors chosen from measurement on the held-out set (benchmarks/bench_coverage.py prints the
 # table; see the note on issue 9). They sit a little below what was measured, so a change that
@@ -37,8 +42,8 @@ def test_every_expectation_has_examples_and_the_files_are_clean(bank) -> None:
 
 def test_the_held_out_set_is_apart_from_the_examples(bank) -> None:
     examples = {e.text.lower() for e in load_examples(BUNDLED / "coverage", bank.framework).items}
-    judged = load_judged(HELDOUT)
-    assert len(judged) >= 96  # the second set; the first (140) is retired into choosing
+    judged = held_out()
+    assert len(judged) >= 120  # the second set (two files); the first (140) is retired into choosing
     overlap = [a.id for a in judged for s in sentences(a.text) if len(s.split()) > 5 and s.lower() in examples]
     assert overlap == []
     vague = sum(a.kind == "vague" for a in judged) / len(judged)
@@ -50,7 +55,7 @@ def test_the_choosing_answers_are_apart_from_the_examples_and_the_held_out_set(b
     """Settings are chosen on these answers, so they must share nothing with what judges them
     (a stock phrase of five words or fewer, such as "Review done and signed off.", may recur)."""
     examples = {e.text.lower() for e in load_examples(BUNDLED / "coverage", bank.framework).items}
-    held = {s.lower() for a in load_judged(HELDOUT) for s in sentences(a.text)}
+    held = {s.lower() for a in held_out() for s in sentences(a.text)}
     tuning = [a for path in [*sorted(DATA.glob("coverage_tuning_*.yaml")), RETIRED] for a in load_judged(path)]
     assert len(tuning) >= 120
     shared = [a.id for a in tuning for s in sentences(a.text)
@@ -115,7 +120,7 @@ def test_vague_negated_and_listed_answers_tick_nothing(coverage_book, stage: str
 
 
 def test_held_out_answers_stay_above_the_floors(coverage_book) -> None:
-    judged = load_judged(HELDOUT)
+    judged = held_out()
     checkers = {}
 
     def predict(answer):
