@@ -39,6 +39,7 @@ COVERAGE_POWER = 4.0
 CLAUSE_END = re.compile(r"(?<=[.!?;,])\s+")
 MIN_CLAUSE_WORDS = 3
 MAX_CLAUSES = 8  # a long text (a pasted paragraph) is not cut into more than this many encodes
+CHANCE_TIE = 1e-6  # one known word: its best case has the whole share, as random words' do; that passes
 CLAUSE_POOL = 200  # the cases (best by the whole query's cosine) whose passages the clauses are read against
 RRF_K = 60
 
@@ -70,7 +71,7 @@ class Searcher:
     """Holds one bank's index in memory; `search` needs the query vector only for dense modes."""
 
     def __init__(self, cases: Sequence[Case], index: Index, fusion: str = "evidence",
-                 lex_weight: float = LEX_WEIGHT) -> None:
+                 lex_weight: float = LEX_WEIGHT, chance_gate: bool = True) -> None:
         by_id = {c.id: c for c in cases}
         self.cases = [by_id[cid] for cid in index.case_ids if cid in by_id]
         if len(self.cases) != len(index.case_ids):
@@ -78,6 +79,7 @@ class Searcher:
         self.index = index
         self.fusion = fusion
         self.lex_weight = lex_weight
+        self.chance_gate = chance_gate
         self.lexical = Lexical([c.full_text() for c in self.cases])
         self._is_title = np.fromiter((c.section == "title" for c in index.chunks), dtype=bool,
                                      count=len(index.chunks))
@@ -138,7 +140,8 @@ class Searcher:
                 ((1 - CLAUSE_SHARE) * dense + CLAUSE_SHARE * clause_dense).astype(np.float32)
             score = self._fuse(blended, lex, allowed,
                                self.lexical.weighted_attainable(texts, weights),
-                               self.lexical.weighted_coverage(texts, weights))
+                               self.lexical.weighted_coverage(texts, weights),
+                               self.lexical.known_words(texts, weights))
         words = frozenset(t for text, w in zip(texts, weights) if w for t in self.lexical.tokens(text)) \
             if sims is None else frozenset()
         return Scored(np.where(allowed, score, -np.inf), dense, lex, sims, words)
@@ -175,7 +178,7 @@ class Searcher:
         return out
 
     def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray, attainable: float,
-              coverage: float = 1.0) -> np.ndarray:
+              coverage: float = 1.0, known_words: int = 0) -> np.ndarray:
         """Cosine plus BM25 weighed by its evidence.
 
         BM25 is divided by the score the query could attain in this bank (each term's best
@@ -187,6 +190,11 @@ class Searcher:
         third of its words unknown (0.64: 0.17), and the words it shares then point at other
         cases by chance. This replaced the agreement rule (BM25's top cases among the model's),
         which silenced BM25 also where it was right against the model.
+
+        BM25 counts at all only when its confidence beats chance: what random words of the
+        bank, as many as the query has there, reach (`Lexical.chance_confidence`). A paraphrase
+        in common words ("dad", "teenage", "daughter") is known to the bank word for word, so
+        coverage cannot tell it, but its best case is no better than chance.
         """
         if self.fusion == "rrf":
             return (_rrf(dense, allowed) + _rrf(lex, allowed)).astype(np.float32)
@@ -195,6 +203,9 @@ class Searcher:
             if allowed.any():  # what a typical case gets (age, "school", "mum") is no evidence
                 lex_abs = np.maximum(lex_abs - float(np.median(lex_abs[allowed])), 0.0)
             confidence = float(lex_abs[allowed].max()) if allowed.any() else 0.0
+            if self.chance_gate and known_words and \
+                    confidence < self.lexical.chance_confidence(known_words, allowed) - CHANCE_TIE:
+                return dense.astype(np.float32)
             weight = self.lex_weight * confidence * coverage ** COVERAGE_POWER
             return (dense + weight * lex_abs).astype(np.float32)
         top_lex = float(lex[allowed].max()) if allowed.any() else 0.0

@@ -7,9 +7,13 @@ embedding can blur; this ranking carries them.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from itertools import chain
 from typing import Sequence
 
 import numpy as np
+
+from assistant.search.chance import ChanceLevel
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -29,6 +33,11 @@ class Lexical:
             self._bm25.index(corpus, show_progress=False)
         self._vocab: dict[str, int] = dict(getattr(self._bm25, "vocab_dict", {}) or {})
         self._term_max = _term_maxima(getattr(self._bm25, "scores", None), len(self._vocab))
+        self._frequency = np.zeros(len(self._term_max) if self._term_max is not None else 0)
+        for term, count in Counter(chain.from_iterable(corpus)).items():
+            if term in self._vocab and self._vocab[term] < len(self._frequency):
+                self._frequency[self._vocab[term]] = count
+        self._chance: ChanceLevel | None = None
 
     def tokens(self, text: str) -> list[str]:
         words = [w for w in TOKEN.findall(text.lower()) if w not in self._stop]
@@ -85,6 +94,21 @@ class Lexical:
             if weight:
                 out += np.float32(weight) * self.scores(text)
         return out
+
+    def known_words(self, texts: Sequence[str], weights: Sequence[float]) -> int:
+        """How many of the texts' words (stemmed, repeats counted) the bank uses, in texts of weight > 0."""
+        return sum(1 for text, weight in zip(texts, weights) if weight for t in self.tokens(text) if t in self._vocab)
+
+    def chance_confidence(self, known_words: int, allowed: np.ndarray) -> float:
+        """The confidence random words of the bank reach for a query with `known_words` of them
+        (`ChanceLevel`; 1.0 when it cannot be told, so that nothing passes as beating chance)."""
+        scores = getattr(self._bm25, "scores", None)
+        if self._term_max is None or not isinstance(scores, dict):
+            return 1.0
+        if self._chance is None:
+            self._chance = ChanceLevel(scores["data"], scores["indices"], scores["indptr"], self._size,
+                                       self._term_max, self._frequency)
+        return self._chance.level(known_words, allowed)
 
     def weighted_attainable(self, texts: Sequence[str], weights: Sequence[float]) -> float:
         """`attainable` for `weighted_scores`: the most any case could score, term weights included."""
