@@ -13,7 +13,7 @@ judged cases staying the target:
 
 The tuning set is composed this way from tests/data/qrels.yaml (its vague sentences its own),
 and every choice (the latest answer's weight, the other-stage margin, the theme threshold) is
-made on it; the held-out set is composed from the dilemmas of tests/data/queries_heldout.yaml
+made on it; the held-out set is composed from the dilemmas of tests/data/queries_heldout_2.yaml
 and only reported.
 
     python benchmarks/bench_panel_query.py [--quick]
@@ -30,7 +30,7 @@ import numpy as np
 
 from _common import ROOT, console, header, parse_args, table
 
-HELDOUT = ROOT / "tests" / "data" / "queries_heldout.yaml"
+HELDOUT = ROOT / "tests" / "data" / "queries_heldout_2.yaml"
 QRELS = ROOT / "tests" / "data" / "qrels.yaml"
 
 VAGUE_TUNING = (

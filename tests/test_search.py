@@ -90,15 +90,42 @@ def test_hybrid_beats_dense_and_lexical_on_every_tuning_class(case_search, bank)
         assert s["hybrid"] >= max(s["dense"], s["lexical"]), kind
 
 
-# Held-out floors, a little under what was measured once after choosing (stop 17): dilemma 0.822,
-# paraphrase 0.686 (dense 0.713: not yet met), short 0.921. Nothing is tuned against these.
-HELD_OUT_FLOORS = {"dilemma": 0.80, "paraphrase": 0.65, "short": 0.90}
+# The first held-out set, retired into tuning in stop 19 (queries_tuning_2.yaml): floors a little
+# under stop 19's figures (dilemma 0.846, paraphrase 0.711 against dense 0.713, short 0.927).
+TUNING_2_FLOORS = {"dilemma": 0.83, "paraphrase": 0.69, "short": 0.91}
 
 
-def test_held_out_classes_stay_above_their_floors(case_search, bank) -> None:
-    for kind, s in class_scores(case_search, bank, "queries_heldout.yaml").items():
+def test_the_retired_held_out_classes_stay_above_their_floors(case_search, bank) -> None:
+    for kind, s in class_scores(case_search, bank, "queries_tuning_2.yaml").items():
+        print(kind, {m: round(v, 3) for m, v in s.items()})
+        assert s["hybrid"] >= TUNING_2_FLOORS[kind], kind
+
+
+# Held-out set 2 (tests/data/queries_heldout_2.yaml), run once after the fusion was chosen (stop 19):
+# hybrid 0.884 / 0.657 / 0.907 against dense 0.768 / 0.600 / 0.787 and lexical 0.866 / 0.196 / 0.891.
+# Floors a little under; nothing is tuned against these.
+HELD_OUT_FLOORS = {"dilemma": 0.86, "paraphrase": 0.63, "short": 0.88}
+
+
+def test_held_out_classes_stay_above_their_floors_and_hybrid_beats_both(case_search, bank) -> None:
+    scores = class_scores(case_search, bank, "queries_heldout_2.yaml")
+    assert set(scores) == set(HELD_OUT_FLOORS)
+    for kind, s in scores.items():
         print(kind, {m: round(v, 3) for m, v in s.items()})
         assert s["hybrid"] >= HELD_OUT_FLOORS[kind], kind
+        assert s["hybrid"] >= max(s["dense"], s["lexical"]), kind
+
+
+def test_the_held_out_paraphrases_share_at_most_one_stem_with_their_target(case_search, bank) -> None:
+    doc = yaml.safe_load((DATA / "queries_heldout_2.yaml").read_text(encoding="utf-8"))
+    tokens = case_search.searcher.lexical.tokens
+    paraphrases = [q for q in doc["queries"] if q["class"] == "paraphrase"]
+    assert len(paraphrases) >= 20 and sum(q["class"] == "dilemma" for q in doc["queries"]) >= 40
+    short = [q["text"] for q in doc["queries"] if q["class"] == "short"]
+    assert len(short) >= 20 and all(3 <= len(t.split()) <= 8 for t in short)
+    for q in paraphrases:
+        shared = set(tokens(q["text"])) & set(tokens(bank.case(q["target"]).full_text()))
+        assert len(shared) <= 1, (q["text"], shared)
 
 
 # --- the index cache --------------------------------------------------------------------
