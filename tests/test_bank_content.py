@@ -14,15 +14,14 @@ from conftest import BUNDLED, DATA
 
 def test_every_file_is_valid(bank) -> None:
     assert [str(p) for p in bank.problems] == []
-    assert len(bank.cases) == len(list((BUNDLED / "cases").glob("*.yaml"))) >= 40
+    assert len(bank.cases) == len(list((BUNDLED / "cases").glob("*.yaml"))) >= 90
 
 
 def test_cases_per_stage_and_strand(bank) -> None:
     per = Counter((c.strand, c.stage) for c in bank.cases)
-    for stage in STAGES:
-        assert per[("desistance", stage)] >= 9, (stage, per)
-    strands = Counter(c.strand for c in bank.cases)
-    assert strands["safety"] >= 2 and strands["others-safety"] >= 2, strands
+    for stage in STAGES:  # issue 11's bank: 12 a stage for desistance, 5 for each safety strand
+        assert per[("desistance", stage)] >= 12, (stage, per)
+        assert per[("safety", stage)] >= 5 and per[("others-safety", stage)] >= 5, (stage, per)
 
 
 def test_every_strand_and_stage_a_case_uses_is_in_the_framework(bank) -> None:
@@ -31,10 +30,10 @@ def test_every_strand_and_stage_a_case_uses_is_in_the_framework(bank) -> None:
         assert stage is not None and 5 <= len(stage.expectations) <= 12, case.id
 
 
-def test_every_theme_is_in_at_least_three_cases(bank) -> None:
+def test_every_theme_is_in_at_least_five_cases(bank) -> None:
     counts = Counter(t for c in bank.cases for t in c.themes)
     assert set(bank.themes) == set(counts), set(bank.themes) - set(counts)
-    thin = {t: n for t, n in counts.items() if n < 3}
+    thin = {t: n for t, n in counts.items() if n < 5}
     assert not thin, thin
 
 
