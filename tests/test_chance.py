@@ -53,3 +53,23 @@ def test_without_the_gate_the_common_words_move_the_ranking(case_search, bank) -
     vector = case_search.embedder.encode_one(COMMON_WORDS)
     scored = open_gate.score((COMMON_WORDS,), (1.0,), vector, everything, "hybrid")
     assert not np.allclose(scored.score, scored.dense), "the test above would pass for no reason"
+
+
+def test_the_level_does_not_depend_on_the_process(bank) -> None:
+    """Term ids follow string hashing, which differs between processes; the random words must not."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = ("import numpy as np; from assistant.casebank import load_bank; "
+            "from assistant.search.lexical import Lexical; b = load_bank(); "
+            "l = Lexical([c.full_text() for c in b.cases]); e = np.ones(len(b.cases), bool); "
+            "print([round(l.chance_confidence(n, e), 6) for n in (3, 12, 40)])")
+    seen = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        seen.add(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                                text=True, check=True).stdout)
+    assert len(seen) == 1, seen

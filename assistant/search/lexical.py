@@ -106,8 +106,9 @@ class Lexical:
         if self._term_max is None or not isinstance(scores, dict):
             return 1.0
         if self._chance is None:
+            order = np.array([self._vocab[t] for t in sorted(self._vocab) if self._vocab[t] < len(self._frequency)])
             self._chance = ChanceLevel(scores["data"], scores["indices"], scores["indptr"], self._size,
-                                       self._term_max, self._frequency)
+                                       self._term_max, self._frequency, order)
         return self._chance.level(known_words, allowed)
 
     def weighted_attainable(self, texts: Sequence[str], weights: Sequence[float]) -> float:
