@@ -99,7 +99,7 @@ def main() -> None:
     build = table("Building a Searcher (BM25 index over whole cases, plus row bookkeeping)",
                   caption=f"Generating the {max(sizes):,} synthetic cases took {make_time:.2f} s "
                           "(not included).")
-    for col in ("cases", "passages", "Searcher(...) s", "per 1,000 cases s"):
+    for col in ("cases", "passages", "Searcher(...) s", "per 1,000 cases s", "first pass s"):
         build.add_column(col, justify="right")
 
     for size in sizes:
@@ -109,10 +109,15 @@ def main() -> None:
         t0 = now()
         searcher = Searcher(cases, index)
         build_s = now() - t0
+        t0 = now()
+        searcher.prepare()  # the int8 first pass, on a big bank (assistant/search/coarse.py)
+        prepare_s = now() - t0
         build.add_row(f"{size:,}", f"{len(index.chunks):,}", f"{build_s:.2f}",
-                      f"{build_s / size * 1000:.2f}")
+                      f"{build_s / size * 1000:.2f}", f"{prepare_s:.2f}" if searcher._coarse else "not used")
 
-        paths = ("baseline: vectors @ q", "lexical", "dense", "hybrid")
+        first_pass = searcher._coarse  # measured with it, then without it (exact float32 over every passage)
+        paths = ("baseline: vectors @ q", "lexical", "dense", "hybrid") + \
+            (("dense, exact (no first pass)", "hybrid, exact (no first pass)") if first_pass else ())
         full = ("full hybrid (encode + search)", "  of which encode (query, clauses)", "  of which search")
         times: dict[str, list[float]] = {p: [] for p in paths + full}
         # Search alone (the model is loaded and warm, but idle while searching).
@@ -128,6 +133,13 @@ def main() -> None:
                     t0 = now()
                     searcher.search(q, v, k=5, mode=mode, clause_vectors=cv if mode == "hybrid" else None)
                     times[mode].append(now() - t0)
+                if first_pass:
+                    searcher._coarse = None
+                    for mode in ("dense", "hybrid"):
+                        t0 = now()
+                        searcher.search(q, v, k=5, mode=mode, clause_vectors=cv if mode == "hybrid" else None)
+                        times[f"{mode}, exact (no first pass)"].append(now() - t0)
+                    searcher._coarse = first_pass
         # The whole query path, as CaseSearch.search runs it: encode_one, then hybrid search.
         embedder.encode_one("warm up")
         for q in full_queries:

@@ -74,6 +74,7 @@ class CaseSearch:
         self.embedder.preload()
         searcher = self.searcher
         searcher.lexical.chance_confidence(1, np.ones(len(searcher.cases), dtype=bool))  # 0.8 s at 10,000 cases
+        searcher.prepare()  # the int8 first pass of a big bank, about 0.5 s at 10,000 cases
         self.embedder.encode_one("warm up")
         self.themes
 

@@ -8,7 +8,9 @@ bank), to a cosine that also hears the query clause by clause: lexical evidence 
 as it is strong and as far as the query is in the bank's words (see `_fuse`; measured against
 the agreement rule, scaling to the best candidate and reciprocal rank fusion in
 benchmarks/bench_fusion_coverage.py and bench_fusion.py).
-Search is exact: one matrix product over normalised vectors.
+Search is one matrix product over normalised vectors, exact on a bank of fewer than
+COARSE_MIN_PASSAGES passages; on a bigger one an int8 first pass (`coarse.py`) chooses the
+cases scored exactly, with the same results (tests/test_coarse.py, benchmarks/bench_search.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from assistant.casebank.model import Case
+from assistant.search.coarse import COARSE_MIN_PASSAGES, CoarseScorer
 from assistant.search.filters import Filters
 from assistant.search.index import Index
 from assistant.search.lexical import Lexical
@@ -42,6 +45,8 @@ MAX_CLAUSES = 8  # a long text (a pasted paragraph) is not cut into more than th
 CHANCE_TIE = 1e-6  # one known word: its best case has the whole share, as random words' do; that passes
 CLAUSE_POOL = 100  # the cases (best by the whole query's cosine) whose passages the clauses are read against;
 # more than the bundled bank holds, so its figures are exact; 30 measured the same on it (stop 18)
+COARSE_RESCORE = 300  # with the int8 first pass: cases scored exactly, the best by it and by BM25 each
+COARSE_MARGIN = 0.02  # rough cosines are off by at most 0.003 for real queries on the bundled vectors (tests/test_coarse.py)
 RRF_K = 60
 
 
@@ -72,7 +77,8 @@ class Searcher:
     """Holds one bank's index in memory; `search` needs the query vector only for dense modes."""
 
     def __init__(self, cases: Sequence[Case], index: Index, fusion: str = "evidence",
-                 lex_weight: float = LEX_WEIGHT, chance_gate: bool = True) -> None:
+                 lex_weight: float = LEX_WEIGHT, chance_gate: bool = True, coarse: bool | None = None) -> None:
+        """`coarse`: the int8 first pass (`CoarseScorer`); None uses it from COARSE_MIN_PASSAGES passages."""
         by_id = {c.id: c for c in cases}
         self.cases = [by_id[cid] for cid in index.case_ids if cid in by_id]
         if len(self.cases) != len(index.case_ids):
@@ -84,16 +90,59 @@ class Searcher:
         self.lexical = Lexical([c.full_text() for c in self.cases])
         self._is_title = np.fromiter((c.section == "title" for c in index.chunks), dtype=bool,
                                      count=len(index.chunks))
+        self._ends = np.append(index.case_starts[1:], len(index.chunks)).astype(np.int64)
+        use_coarse = len(index.chunks) >= COARSE_MIN_PASSAGES if coarse is None else coarse
+        self._coarse = CoarseScorer(index.vectors) if use_coarse and len(index.chunks) else None
+
+    def prepare(self) -> None:
+        """Build what the first query would otherwise wait for (the int8 first pass on a big bank)."""
+        if self._coarse is not None:
+            self._coarse.prepare()
 
     def mask(self, filters: Filters | None) -> np.ndarray:
         if filters is None:
             return np.ones(len(self.cases), dtype=bool)
         return np.fromiter((filters.allows(c) for c in self.cases), dtype=bool, count=len(self.cases))
 
-    def dense_scores(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per case, its best passage's similarity; and every passage's similarity (for snippets)."""
-        sims = self.index.vectors @ query_vector.astype(np.float32)
-        return np.maximum.reduceat(sims, self.index.case_starts), sims
+    def dense_scores(self, query_vector: np.ndarray, allowed: np.ndarray | None = None,
+                     also: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per case, its best passage's similarity; and every passage's similarity (for snippets).
+
+        On a big bank the int8 first pass scores every passage roughly, and the COARSE_RESCORE
+        cases it rates best among `allowed`, with the cases in `also` (BM25's best, for hybrid),
+        are scored exactly; the others keep the rough cosine (off by about 0.003), which only
+        decides that they come lower.
+        """
+        q = query_vector.astype(np.float32)
+        if self._coarse is None:
+            sims = self.index.vectors @ q
+            return np.maximum.reduceat(sims, self.index.case_starts), sims
+        sims = self._coarse.scores(q)
+        dense = np.maximum.reduceat(sims, self.index.case_starts)
+        ranked = dense if allowed is None else np.where(allowed, dense, -np.inf)
+        chosen = _top(ranked, min(COARSE_RESCORE, len(dense)))
+        if also is not None and len(also):
+            chosen = np.union1d(chosen, also)
+        chosen = np.sort(chosen)
+        rows, local = self._rows(chosen)
+        # A chosen case's best passage is one whose rough cosine is within COARSE_MARGIN of the
+        # case's best rough one: only those are scored exactly (1-3 a case, not all 17).
+        lengths = np.diff(np.append(local, len(rows)))
+        owner = np.repeat(np.arange(len(chosen)), lengths)
+        keep = sims[rows] >= dense[chosen][owner] - COARSE_MARGIN
+        rows, owner = rows[keep], owner[keep]
+        exact = self.index.vectors[rows] @ q
+        sims[rows] = exact
+        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        dense[chosen] = np.maximum.reduceat(exact, first)
+        return dense, sims
+
+    def _rows(self, cases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The passage rows of these cases (sorted case indices), and where each case's rows start among them."""
+        starts = self.index.case_starts[cases]
+        lengths = self._ends[cases] - starts
+        rows = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        return rows, np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
 
     def search(self, query: str, query_vector: np.ndarray | None, *, k: int = 5,
                filters: Filters | None = None, mode: Mode = "hybrid",
@@ -127,7 +176,10 @@ class Searcher:
         if mode != "lexical":
             if query_vector is None:
                 raise ValueError("dense and hybrid search need the query's vector")
-            dense, sims = self.dense_scores(query_vector)
+            also = None
+            if self._coarse is not None and mode == "hybrid" and float(lex.max(initial=0.0)) > 0:
+                also = _top(np.where(allowed, lex, -np.inf), min(COARSE_RESCORE, len(lex)))
+            dense, sims = self.dense_scores(query_vector, allowed, also)
             if mode == "hybrid" and clause_vectors is not None and len(clause_vectors) >= 2 and allowed.any():
                 clause_dense = self._clause_scores(dense, clause_vectors, allowed)
         else:
@@ -167,12 +219,8 @@ class Searcher:
         candidates = np.flatnonzero(allowed)
         if len(candidates) > CLAUSE_POOL:
             candidates = np.sort(candidates[_top(dense[candidates], CLAUSE_POOL)])
-        starts = self.index.case_starts[candidates]
-        ends = np.append(self.index.case_starts[1:], len(self.index.chunks))[candidates]
-        lengths = ends - starts
-        rows = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        rows, local = self._rows(candidates)
         sims = self.index.vectors[rows] @ np.asarray(clause_vectors, dtype=np.float32).T  # rows x clauses
-        local = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         best = np.maximum.reduceat(sims, local, axis=0).mean(axis=1)
         out = np.full(len(self.cases), float(best.min()), dtype=np.float32)
         out[candidates] = best
