@@ -78,7 +78,7 @@ class CaseSearch:
         for allowed in [np.ones(len(searcher.cases), dtype=bool)] + [searcher.mask(Filters(stage=s)) for s in STAGES]:
             if allowed.any():
                 searcher.lexical.chance_confidence(1, allowed)
-        searcher.prepare()  # the int8 first pass of a big bank, about 0.5 s at 10,000 cases
+        searcher.prepare()  # the int8 first pass of a big bank, about 3 s at 10,000 cases
         self.embedder.encode_one("warm up")
         self.themes
 

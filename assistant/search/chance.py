@@ -23,16 +23,15 @@ PERCENTILE = 40.0  # the chance level: what 60% of random queries of that length
 class ChanceLevel:
     """The confidence random words reach, per query length, for each set of allowed cases asked about.
 
-    `contributions`: BM25's per-term, per-document contributions as a term-by-document matrix
-    (bm25s's CSC arrays: row pointers per term, document ids, contributions); `term_max`: each
-    term's largest contribution; `frequency`: how often the bank uses each term.
+    `data`, `indices`, `indptr`: BM25's per-term, per-document contributions as a term-by-document
+    matrix (bm25s's arrays: contributions, document ids, row pointers per term); `term_max`: each
+    term's largest contribution; `frequency`: how often the bank uses each term; `order`: the term
+    ids in a fixed order (of the terms' spelling). The ids themselves differ from one process to
+    the next (string hashing), and the random words must not.
     """
 
     def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, docs: int,
-                 term_max: np.ndarray, frequency: np.ndarray, order: np.ndarray | None = None,
-                 seed: int = 0) -> None:
-        """`order`: the term ids in a fixed order (of the terms' spelling). The ids themselves can
-        differ from one process to the next (string hashing), and the random words must not."""
+                 term_max: np.ndarray, frequency: np.ndarray, order: np.ndarray, seed: int = 0) -> None:
         from scipy.sparse import csr_matrix
 
         self._terms = csr_matrix((np.asarray(data, np.float32), np.asarray(indices), np.asarray(indptr)),
@@ -40,7 +39,7 @@ class ChanceLevel:
         self._term_max = np.asarray(term_max, np.float64)
         total = float(frequency.sum())
         self._p = frequency / total if total > 0 else None
-        self._order = np.asarray(order if order is not None else np.arange(len(frequency)), dtype=np.int64)
+        self._order = np.asarray(order, dtype=np.int64)
         self._seed = seed
         self._curves: dict[bytes, np.ndarray] = {}
 

@@ -32,7 +32,7 @@ class CoarseScorer:
         self._lock = threading.Lock()
 
     def prepare(self) -> None:
-        """Quantise the vectors and build the onnxruntime session (about 0.5 s at 171,000 passages)."""
+        """Quantise the vectors and build the onnxruntime session (about 3 s at 171,000 passages)."""
         with self._lock:
             if self._session is not None:
                 return
