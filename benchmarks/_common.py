@@ -28,7 +28,7 @@ from rich.table import Table  # noqa: E402
 console = Console(width=max(int(os.environ.get("COLUMNS", "0") or 0), 120))
 CASEBANK = ROOT / "casebank"
 EMBEDDINGS = ROOT / "embeddings"
-QRELS = ROOT / "tests" / "data" / "qrels.yaml"
+QRELS = ROOT / "casebank" / "judged" / "qrels.yaml"
 
 
 def parse_args(description: str) -> argparse.Namespace:

@@ -4,7 +4,7 @@ The shipped fusion (assistant/search/engine.py) adds to the cosine (CLAUSE_SHARE
 query's clauses) BM25 on an absolute scale, above the median case, times LEX_WEIGHT, its
 confidence and the query's vocabulary coverage to the power COVERAGE_POWER, when its confidence
 beats chance (assistant/search/chance.py). This prints, on the
-tuning sets only (tests/data/qrels.yaml, queries_tuning.yaml, queries_tuning_2.yaml; the held-out
+tuning sets only (casebank/judged/qrels.yaml, queries_tuning.yaml, queries_tuning_2.yaml; the held-out
 files are never read here), nDCG@5 per class for the grid of (CLAUSE_SHARE, LEX_WEIGHT, COVERAGE_POWER),
 each setting's worst margin over the better of dense and lexical, the same margin against a
 dense mode that would also use the clauses (the stricter comparison), and the earlier fusions.
@@ -29,6 +29,7 @@ from assistant.search.engine import CHANCE_TIE, CLAUSE_SHARE, COVERAGE_POWER, LE
 from assistant.search.evaluate import load_qrels
 
 DATA = ROOT / "tests" / "data"
+JUDGED = ROOT / "casebank" / "judged"
 TUNING = ("qrels.yaml", "queries_tuning.yaml", "queries_tuning_2.yaml")  # never queries_heldout_2*.yaml
 SHORT = {"qrels": "qrels", "queries_tuning": "tun", "queries_tuning_2": "tun2"}
 
@@ -54,7 +55,7 @@ def load_rows(search: CaseSearch, ids: list[str]) -> dict[str, list[Row]]:
     searcher = search.searcher
     out: dict[str, list[Row]] = {}
     for name in TUNING:
-        judged, _ = load_qrels(DATA / name, set(ids))
+        judged, _ = load_qrels(JUDGED / name, set(ids))
         for j in judged:
             dense, _ = searcher.dense_scores(search.embedder.encode_one(j.text))
             parts = clauses(j.text)

@@ -7,7 +7,7 @@ as a trainer's own cases would (the synthetic variants of bench_search.py reuse 
 words and could not show vocabulary growth). They are not judged: a judged query whose
 relevant cases are pushed down by one of them counts it as a miss, for every mode alike.
 
-For each bank size: nDCG@5 per class of the tuning sets (tests/data/qrels.yaml,
+For each bank size: nDCG@5 per class of the tuning sets (casebank/judged/qrels.yaml,
 queries_tuning.yaml and queries_tuning_2.yaml, the first held-out set, retired) for lexical, dense and hybrid with and
 without the chance gate; and what the gates see: the queries' vocabulary coverage and how often
 BM25's confidence beats chance (`assistant/search/chance.py`). Held-out sets are never read here.
@@ -37,6 +37,7 @@ from assistant.search.evaluate import load_qrels
 from assistant.search.index import build
 
 DATA = ROOT / "tests" / "data"
+JUDGED = ROOT / "casebank" / "judged"
 TUNING = ("qrels.yaml", "queries_tuning.yaml", "queries_tuning_2.yaml")
 SHORT = {"qrels": "qrels", "queries_tuning": "tuning", "queries_tuning_2": "tuning 2"}
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -105,7 +106,7 @@ def main() -> None:
     ids = {c.id for c in bank.cases}
     queries: list[Query] = []
     for name in TUNING:
-        judged, _ = load_qrels(DATA / name, ids)
+        judged, _ = load_qrels(JUDGED / name, ids)
         for j in judged:
             parts = clauses(j.text)
             queries.append(Query(f"{SHORT[Path(name).stem]}:{j.kind or 'all'}", j.text, j.relevant, embedder.encode_one(j.text),

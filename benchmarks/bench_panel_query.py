@@ -11,7 +11,7 @@ judged cases staying the target:
   there is one), the first half earlier: the latest answer carries only part of the signal, the
   one class where weighting the latest answer can only lose.
 
-The tuning set is composed this way from tests/data/qrels.yaml (its vague sentences its own),
+The tuning set is composed this way from casebank/judged/qrels.yaml (its vague sentences its own),
 and every choice (the latest answer's weight, the other-stage margin, the theme threshold) is
 made on it; the held-out set is composed from the dilemmas of tests/data/queries_heldout_2.yaml
 and only reported.
@@ -31,7 +31,7 @@ import numpy as np
 from _common import ROOT, console, header, parse_args, table
 
 HELDOUT = ROOT / "tests" / "data" / "queries_heldout_2.yaml"
-QRELS = ROOT / "tests" / "data" / "qrels.yaml"
+QRELS = ROOT / "casebank" / "judged" / "qrels.yaml"
 
 VAGUE_TUNING = (
     "Today in supervision we looked at the plan and talked it all through. It was really useful.",
@@ -342,7 +342,7 @@ def main() -> None:
     # best mean nDCG@5 the smallest weight wins: it loses least when the earlier answers are
     # about the same case (the "split" class), as a real reflection's answers mostly are.
     ranks = methods(search)
-    means = ndcg_table("1. The panel's query: tuning set (conversations from tests/data/qrels.yaml)", tuning, ranks)
+    means = ndcg_table("1. The panel's query: tuning set (conversations from casebank/judged/qrels.yaml)", tuning, ranks)
     weights = {w: means[f"weighted, latest ×{w:g}"] for w in WEIGHTS}
     latest = best_within(weights, 0.005, min)
     chosen = f"weighted, latest ×{latest:g}"
@@ -360,7 +360,7 @@ def main() -> None:
                  stage_trials(search, heldout, panel.LATEST_WEIGHT), panel.OTHER_STAGE_MARGIN)
 
     # 3. The themes a reflection is about, chosen on the tuning queries by F0.5 (within 0.005: the higher z).
-    f_by = theme_table("3. Themes of what was written: tuning queries (tests/data/qrels.yaml)", search, tuning_q)
+    f_by = theme_table("3. Themes of what was written: tuning queries (casebank/judged/qrels.yaml)", search, tuning_q)
     threshold = best_within(f_by, 0.005, max)
     console.print(f"Chosen on the tuning set: z ≥ {threshold:g}; themes.THEME_Z = {themes.THEME_Z:g}")
     theme_table("3. Themes of what was written: held-out dilemmas, reported once", search, heldout_q,

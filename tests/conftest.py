@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "casebank"
 DATA = Path(__file__).resolve().parent / "data"
+JUDGED = ROOT / "casebank" / "judged"  # the tuning sets (the query adapter is trained on them)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

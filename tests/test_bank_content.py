@@ -9,7 +9,7 @@ import yaml
 
 from assistant.casebank.model import STAGES
 
-from conftest import BUNDLED, DATA
+from conftest import BUNDLED, JUDGED
 
 
 def test_every_file_is_valid(bank) -> None:
@@ -62,7 +62,7 @@ def test_learning_and_questions(bank) -> None:
 
 
 def test_every_case_is_judged_by_a_query(bank) -> None:
-    queries = yaml.safe_load((DATA / "qrels.yaml").read_text(encoding="utf-8"))["queries"]
+    queries = yaml.safe_load((JUDGED / "qrels.yaml").read_text(encoding="utf-8"))["queries"]
     assert len(queries) >= 60
     judged = {cid for q in queries for cid in q["relevant"]}
     assert {c.id for c in bank.cases} <= judged, {c.id for c in bank.cases} - judged

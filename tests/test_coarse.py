@@ -13,12 +13,12 @@ from assistant.search.engine import Searcher, clauses
 from assistant.search.evaluate import load_qrels
 from assistant.search.filters import Filters
 
-from conftest import DATA
+from conftest import JUDGED
 
 
 @pytest.fixture(scope="module")
 def queries(case_search, bank):
-    judged, _ = load_qrels(DATA / "qrels.yaml", {c.id for c in bank.cases})
+    judged, _ = load_qrels(JUDGED / "qrels.yaml", {c.id for c in bank.cases})
     out = []
     for j in judged[:40]:
         parts = clauses(j.text)

@@ -15,7 +15,7 @@ from assistant.search.evaluate import evaluate, load_qrels
 from assistant.search.index import MANIFEST, VECTORS, is_current
 from assistant.textsafe import one_line
 
-from conftest import DATA, ROOT
+from conftest import DATA, JUDGED, ROOT
 
 
 def test_committed_index_matches_the_bundled_bank(bank, embedder) -> None:
@@ -60,7 +60,7 @@ def test_results_are_best_first_and_scored(case_search) -> None:
 
 
 def test_hybrid_search_quality(case_search, bank) -> None:
-    judged, problems = load_qrels(DATA / "qrels.yaml", {c.id for c in bank.cases})
+    judged, problems = load_qrels(JUDGED / "qrels.yaml", {c.id for c in bank.cases})
     assert problems == [] and len(judged) >= 24
     scores = {s.mode: s for s in evaluate(
         judged, lambda q, mode: [h.case.id for h in case_search.search(q, k=20, mode=mode)],
@@ -71,8 +71,8 @@ def test_hybrid_search_quality(case_search, bank) -> None:
     assert scores["hybrid"].ndcg >= scores["dense"].ndcg
 
 
-def class_scores(case_search, bank, name: str) -> dict[str, dict[str, float]]:
-    judged, problems = load_qrels(DATA / name, {c.id for c in bank.cases})
+def class_scores(case_search, bank, path) -> dict[str, dict[str, float]]:
+    judged, problems = load_qrels(path, {c.id for c in bank.cases})
     assert problems == []
     out: dict[str, dict[str, float]] = {}
     for kind in sorted({j.kind for j in judged}):
@@ -84,8 +84,8 @@ def class_scores(case_search, bank, name: str) -> dict[str, dict[str, float]]:
 
 
 def test_hybrid_beats_dense_and_lexical_on_every_tuning_class(case_search, bank) -> None:
-    """What the fusion was chosen for (tests/data/queries_tuning.yaml: strict paraphrases, dilemmas)."""
-    for kind, s in class_scores(case_search, bank, "queries_tuning.yaml").items():
+    """What the fusion was chosen for (casebank/judged/queries_tuning.yaml: strict paraphrases, dilemmas)."""
+    for kind, s in class_scores(case_search, bank, JUDGED / "queries_tuning.yaml").items():
         print(kind, {m: round(v, 3) for m, v in s.items()})
         assert s["hybrid"] >= max(s["dense"], s["lexical"]), kind
 
@@ -96,7 +96,7 @@ TUNING_2_FLOORS = {"dilemma": 0.83, "paraphrase": 0.69, "short": 0.91}
 
 
 def test_the_retired_held_out_classes_stay_above_their_floors(case_search, bank) -> None:
-    for kind, s in class_scores(case_search, bank, "queries_tuning_2.yaml").items():
+    for kind, s in class_scores(case_search, bank, JUDGED / "queries_tuning_2.yaml").items():
         print(kind, {m: round(v, 3) for m, v in s.items()})
         assert s["hybrid"] >= TUNING_2_FLOORS[kind], kind
 
@@ -108,7 +108,7 @@ HELD_OUT_FLOORS = {"dilemma": 0.86, "paraphrase": 0.63, "short": 0.88}
 
 
 def test_held_out_classes_stay_above_their_floors_and_hybrid_beats_both(case_search, bank) -> None:
-    scores = class_scores(case_search, bank, "queries_heldout_2.yaml")
+    scores = class_scores(case_search, bank, DATA / "queries_heldout_2.yaml")
     assert set(scores) == set(HELD_OUT_FLOORS)
     for kind, s in scores.items():
         print(kind, {m: round(v, 3) for m, v in s.items()})
@@ -228,7 +228,13 @@ def test_bm25_on_its_absolute_scale_never_passes_what_the_query_could_attain(cas
 
 def test_words_that_match_nothing_leave_the_dense_ranking_alone(case_search) -> None:
     query = "zzqx wibble frobnicate"  # no word in the bank: BM25 has no evidence at all
+    searcher = case_search.searcher
     vector = case_search.embedder.encode_one(query)
-    hybrid = [h.case.id for h in case_search.searcher.search(query, vector, k=10, mode="hybrid")]
-    dense = [h.case.id for h in case_search.searcher.search(query, vector, k=10, mode="dense")]
-    assert hybrid == dense
+    allowed = searcher.mask(None)
+    scored = searcher.score((query,), (1.0,), vector, allowed, "hybrid")
+    assert float(scored.lex.max()) == 0.0
+    # Hybrid reads the adapted query vector; with no lexical evidence its score (before the
+    # theme feedback) must be that vector's dense ranking, untouched by BM25.
+    assert searcher.adapter is not None
+    adapted, _ = searcher.dense_scores(searcher.adapter.apply(vector), allowed)
+    assert list(np.argsort(-scored.fused)[:10]) == list(np.argsort(-adapted)[:10])

@@ -220,6 +220,14 @@ def index(ctx: click.Context, rebuild: bool) -> None:
     if stats.embedded and not stats.written:
         fail(f"could not write the index to {where}")
     _index_coverage(paths, bank, engine.embedder, rebuild)
+    try:
+        queries, trained = engine.train_adapter(force=rebuild)
+    except OSError as exc:
+        fail(f"could not write the query adapter to {paths.index_dir} ({exc.strerror or exc})")
+    if trained:
+        echo(f"Query adapter trained on {queries} judged queries.")
+    elif queries:
+        echo(f"Query adapter up to date (trained on {queries} judged queries).")
 
 
 def _index_coverage(paths: Paths, bank: Any, encoder: Any, rebuild: bool) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.casebank.model import STAGES, Bank
 from assistant.paths import BUNDLED_INDEX
-from assistant.search import onnx_copy
+from assistant.search import adapter, onnx_copy
 from assistant.search.embedder import Embedder, ModelUnavailable
 from assistant.search.engine import MODES, Hit, Mode, Searcher, clauses
 from assistant.search.filters import AGE_BANDS, Filters, listing
@@ -47,9 +47,24 @@ class CaseSearch:
         seeds = [BUNDLED_INDEX] if self.index_dir.resolve() != BUNDLED_INDEX.resolve() else []
         index, stats = build(self.bank.cases, self.index_dir, self.embedder, rebuild=rebuild,
                              on_total=on_total, progress=progress, seed_dirs=seeds)
-        self._searcher = Searcher(self.bank.cases, index)
+        self._searcher = Searcher(self.bank.cases, index, adapter=adapter.current(Path(self.bank.root),
+                                                                                   self.index_dir, index))
         self._themes = None  # calibrated on the passages: again on first use
         return stats
+
+    def train_adapter(self, *, force: bool = False) -> tuple[int, bool]:
+        """Learn the query adapter from the bank's judged queries when they or the index changed:
+        (queries learnt from, whether it trained). A bank without `judged/` has none."""
+        judged = adapter.judged_files(Path(self.bank.root))
+        index = self.index
+        if not judged:
+            return 0, False
+        if not force and self.searcher.adapter is not None:
+            return self.searcher.adapter.queries, False
+        learnt = adapter.train(index, judged, lambda texts: self.embedder.encode(texts))
+        adapter.save(learnt, self.index_dir)
+        self.searcher.adapter = learnt
+        return learnt.queries, True
 
     def is_current(self) -> tuple[bool, str]:
         return is_current(self.bank.cases, self.index_dir, self.embedder.id)
@@ -146,7 +161,7 @@ class CaseSearch:
             everything = np.ones(len(searcher.cases), dtype=bool)
             scored = searcher.score(texts, weights, vector, everything, mode)
             same = np.fromiter((c.stage == stage for c in searcher.cases), dtype=bool, count=len(searcher.cases))
-            extra = other_stage(scored.score, same, margin)
+            extra = other_stage(scored.score if scored.fused is None else scored.fused, same, margin)
             if extra is not None:
                 hits.append(replace(searcher.hit(extra, scored), other_stage=True))
         about = self.themes.about(texts, vectors)

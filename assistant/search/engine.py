@@ -7,7 +7,10 @@ hybrid adds BM25, put on an absolute scale (the share of what the query could at
 bank), to a cosine that also hears the query clause by clause: lexical evidence counts as far
 as it is strong and as far as the query is in the bank's words (see `_fuse`; measured against
 the agreement rule, scaling to the best candidate and reciprocal rank fusion in
-benchmarks/bench_fusion_coverage.py and bench_fusion.py).
+benchmarks/bench_fusion_coverage.py and bench_fusion.py). In hybrid the query's vectors first
+pass through the bank's query adapter (`adapter.py`), and each case then gains THEME_FEEDBACK
+times its theme overlap with the best case (`_with_theme_feedback`); dense mode stays the
+model's own vectors, the baseline both are measured against (benchmarks/bench_adapter.py).
 Search is one matrix product over normalised vectors, exact on a bank of fewer than
 COARSE_MIN_PASSAGES passages; on a bigger one an int8 first pass (`coarse.py`) chooses the
 cases scored exactly, with the same results (tests/test_coarse.py, benchmarks/bench_search.py).
@@ -22,6 +25,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from assistant.casebank.model import Case
+from assistant.search.adapter import Adapter
 from assistant.search.coarse import COARSE_MIN_PASSAGES, CoarseScorer
 from assistant.search.filters import Filters
 from assistant.search.index import Index
@@ -33,7 +37,7 @@ DENSE_WEIGHT = 0.6  # share of the dense score in the old "linear" fusion (kept 
 # Hybrid: the cosine, with CLAUSE_SHARE of it from the query's clauses (the mean of each clause's
 # best-passage cosine), plus BM25 (absolute scale, above the median case) times LEX_WEIGHT, its
 # confidence and the query's vocabulary coverage to the power COVERAGE_POWER. Chosen on the
-# tuning sets alone (tests/data/qrels.yaml and queries_tuning.yaml) in a flat region: with
+# tuning sets alone (casebank/judged/qrels.yaml and queries_tuning.yaml) in a flat region: with
 # CLAUSE_SHARE 1/2..2/3, LEX_WEIGHT 1.5..2.5 and COVERAGE_POWER 3..6 hybrid beats the better of
 # dense and lexical on every class by +0.02 to +0.03 (benchmarks/bench_fusion_coverage.py).
 CLAUSE_SHARE = 2 / 3
@@ -48,6 +52,11 @@ CLAUSE_POOL = 100  # the cases (best by the whole query's cosine) whose passages
 COARSE_RESCORE = 300  # with the int8 first pass: cases scored exactly, the best by it and by BM25 each
 COARSE_MARGIN = 0.02  # rough cosines are off by at most 0.003 for real queries on the bundled vectors (tests/test_coarse.py)
 RRF_K = 60
+# Hybrid adds THEME_FEEDBACK times each case's theme overlap (Jaccard) with the best case: the cases
+# judged partly relevant are mostly the best case's neighbours (same core issue, other setting), which
+# the words and the model rank anywhere. Cross-validated between the tuning files with the adapter
+# (benchmarks/bench_adapter.py): 0.1 to 0.2 flat, 0.5 worse.
+THEME_FEEDBACK = 0.15
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class Scored:
     lex: np.ndarray
     sims: np.ndarray | None  # None in lexical mode
     words: frozenset[str] = frozenset()  # the query's stems, for a lexical snippet
+    fused: np.ndarray | None = None  # hybrid before the theme feedback (to compare across filters)
 
 
 @dataclass(frozen=True)
@@ -77,8 +87,11 @@ class Searcher:
     """Holds one bank's index in memory; `search` needs the query vector only for dense modes."""
 
     def __init__(self, cases: Sequence[Case], index: Index, fusion: str = "evidence",
-                 lex_weight: float = LEX_WEIGHT, chance_gate: bool = True, coarse: bool | None = None) -> None:
-        """`coarse`: the int8 first pass (`CoarseScorer`); None uses it from COARSE_MIN_PASSAGES passages."""
+                 lex_weight: float = LEX_WEIGHT, chance_gate: bool = True, coarse: bool | None = None,
+                 adapter: Adapter | None = None, theme_feedback: float = THEME_FEEDBACK) -> None:
+        """`coarse`: the int8 first pass (`CoarseScorer`); None uses it from COARSE_MIN_PASSAGES passages.
+        `adapter`: the bank's query adapter (hybrid only: dense mode stays the model's own vectors,
+        the baseline it is measured against)."""
         by_id = {c.id: c for c in cases}
         self.cases = [by_id[cid] for cid in index.case_ids if cid in by_id]
         if len(self.cases) != len(index.case_ids):
@@ -87,6 +100,9 @@ class Searcher:
         self.fusion = fusion
         self.lex_weight = lex_weight
         self.chance_gate = chance_gate
+        self.adapter = adapter
+        self.theme_feedback = theme_feedback
+        self._themes = _theme_matrix(self.cases)
         self.lexical = Lexical([c.full_text() for c in self.cases])
         self._is_title = np.fromiter((c.section == "title" for c in index.chunks), dtype=bool,
                                      count=len(index.chunks))
@@ -176,6 +192,10 @@ class Searcher:
         if mode != "lexical":
             if query_vector is None:
                 raise ValueError("dense and hybrid search need the query's vector")
+            if mode == "hybrid" and self.adapter is not None:
+                query_vector = self.adapter.apply(query_vector)
+                if clause_vectors is not None and len(clause_vectors):
+                    clause_vectors = self.adapter.apply(clause_vectors)
             also = None
             if self._coarse is not None and mode == "hybrid" and float(lex.max(initial=0.0)) > 0:
                 also = _top(np.where(allowed, lex, -np.inf), min(COARSE_RESCORE, len(lex)))
@@ -184,6 +204,7 @@ class Searcher:
                 clause_dense = self._clause_scores(dense, clause_vectors, allowed)
         else:
             dense, sims = np.zeros(len(self.cases), np.float32), None
+        fused = None
         if mode == "dense":
             score = dense
         elif mode == "lexical":
@@ -195,15 +216,29 @@ class Searcher:
                                self.lexical.weighted_attainable(texts, weights),
                                self.lexical.weighted_coverage(texts, weights),
                                self.lexical.known_words(texts, weights))
+            fused = np.where(allowed, score, -np.inf)
+            score = self._with_theme_feedback(score, allowed)
         words = frozenset(t for text, w in zip(texts, weights) if w for t in self.lexical.tokens(text)) \
             if sims is None else frozenset()
-        return Scored(np.where(allowed, score, -np.inf), dense, lex, sims, words)
+        return Scored(np.where(allowed, score, -np.inf), dense, lex, sims, words, fused)
 
     def hit(self, case_index: int, scored: Scored) -> Hit:
         """One case of a scoring as a hit, with its best-matching passage as the snippet."""
         chunk = self.index.chunks[self._snippet_row(case_index, scored.sims, scored.words)]
         return Hit(self.cases[case_index], float(scored.score[case_index]), chunk.text, chunk.section,
                    float(scored.dense[case_index]), float(scored.lex[case_index]))
+
+    def _with_theme_feedback(self, score: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        """The score plus THEME_FEEDBACK times each case's theme overlap with the best allowed case
+        (which keeps its place: its overlap with itself is 1)."""
+        if not self.theme_feedback or not allowed.any() or not self._themes.shape[1]:
+            return score
+        best = int(np.argmax(np.where(allowed, score, -np.inf)))
+        row = self._themes[best]
+        both = self._themes @ row
+        either = self._themes.sum(axis=1) + row.sum() - both
+        overlap = np.divide(both, either, out=np.zeros_like(both), where=either > 0)
+        return (score + self.theme_feedback * overlap).astype(np.float32)
 
     def _clause_scores(self, dense: np.ndarray, clause_vectors: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         """Per case the mean, over the query's clauses, of each clause's best-passage cosine.
@@ -285,6 +320,15 @@ def _top(score: np.ndarray, k: int) -> np.ndarray:
         return np.argsort(-score, kind="stable")[:k]
     part = np.argpartition(-score, k)[:k]
     return part[np.argsort(-score[part], kind="stable")]
+
+
+def _theme_matrix(cases: Sequence[Case]) -> np.ndarray:
+    """Cases x themes, 1 where the case carries the theme (for the theme feedback)."""
+    column = {t: i for i, t in enumerate(sorted({t for c in cases for t in c.themes}))}
+    matrix = np.zeros((len(cases), len(column)), dtype=np.float32)
+    for row, case in enumerate(cases):
+        matrix[row, [column[t] for t in case.themes]] = 1.0
+    return matrix
 
 
 def _rrf(score: np.ndarray, allowed: np.ndarray) -> np.ndarray:

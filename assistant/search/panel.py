@@ -17,7 +17,7 @@ import numpy as np
 
 # The latest answer's weight against 1 for the answer before it; each earlier answer weighs
 # EARLIER_DECAY times the one after it. Chosen on conversations composed from
-# tests/data/qrels.yaml (benchmarks/bench_panel_query.py, nDCG@5): x1 0.617, x2 0.700, x3 0.710,
+# casebank/judged/qrels.yaml (benchmarks/bench_panel_query.py, nDCG@5): x1 0.617, x2 0.700, x3 0.710,
 # x5 0.711, against 0.560 for the answers joined into one text and 0.694 for the latest answer
 # alone; x3 is the smallest weight within 0.005 of the best, and loses least when the earlier
 # answers are about the same case. Held out (conversations from the dilemmas): 0.809 against
@@ -58,7 +58,7 @@ def other_stage(score: np.ndarray, same: np.ndarray, margin: float = OTHER_STAGE
     both); `same` marks the cases of the reflection's stage. None when the stage's best case is
     as good, or nearly, or when either side has no case.
 
-    The margin: every conversation composed from tests/data/qrels.yaml, as a reflection at each
+    The margin: every conversation composed from casebank/judged/qrels.yaml, as a reflection at each
     of the four stages (1,760 trials, benchmarks/bench_panel_query.py), asks whether the added
     case is judged more relevant than the stage's best. A margin of 0 adds a case in 75 % of
     trials and is right in 80 % of them; 0.1 adds one in 60 % and is right in 89 % (93 % judged

@@ -17,7 +17,7 @@ Two kinds of evidence, either enough:
 
 A reflection is about what any of its answers is about. Measured against the themes of each
 judged query's highly relevant cases in benchmarks/bench_panel_query.py: on the tuning queries
-(tests/data/qrels.yaml) the embedding alone has precision 0.53, recall 0.23 (about two themes a
+(casebank/judged/qrels.yaml) the embedding alone has precision 0.53, recall 0.23 (about two themes a
 query), and F0.5 0.416; with the phrases 0.53, 0.23 and 0.423; the phrases alone 0.88 and 0.03
 (so they come first); stems shared with the theme's words, two or more, 0.48 and 0.14. A case's
 themes are labelled by hand; the panel names those the reflection is about too.
