@@ -103,6 +103,7 @@ class Searcher:
         self.adapter = adapter
         self.theme_feedback = theme_feedback
         self._themes = _theme_matrix(self.cases)
+        self._theme_counts = self._themes.sum(axis=1)
         self.lexical = Lexical([c.full_text() for c in self.cases])
         self._is_title = np.fromiter((c.section == "title" for c in index.chunks), dtype=bool,
                                      count=len(index.chunks))
@@ -236,7 +237,7 @@ class Searcher:
         best = int(np.argmax(np.where(allowed, score, -np.inf)))
         row = self._themes[best]
         both = self._themes @ row
-        either = self._themes.sum(axis=1) + row.sum() - both
+        either = self._theme_counts + self._theme_counts[best] - both
         overlap = np.divide(both, either, out=np.zeros_like(both), where=either > 0)
         return (score + self.theme_feedback * overlap).astype(np.float32)
 
