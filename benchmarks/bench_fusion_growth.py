@@ -8,9 +8,10 @@ words and could not show vocabulary growth). They are not judged: a judged query
 relevant cases are pushed down by one of them counts it as a miss, for every mode alike.
 
 For each bank size: nDCG@5 per class of the tuning sets (casebank/judged/qrels.yaml,
-queries_tuning.yaml and queries_tuning_2.yaml, the first held-out set, retired) for lexical, dense and hybrid with and
-without the chance gate; and what the gates see: the queries' vocabulary coverage and how often
-BM25's confidence beats chance (`assistant/search/chance.py`). Held-out sets are never read here.
+queries_tuning.yaml and queries_tuning_2.yaml, the first held-out set, retired) for lexical,
+dense and hybrid (as shipped, without the chance gate, and without the query adapter and theme
+feedback); and what the gates see: the queries' vocabulary coverage and how often BM25's
+confidence beats chance (`assistant/search/chance.py`). Held-out sets are never read here.
 
     python benchmarks/bench_fusion_growth.py [--quick]     (--quick: 500 added cases only)
 """
@@ -31,7 +32,8 @@ from _common import CASEBANK, ROOT, console, header, parse_args, table
 
 from assistant.casebank.load import load_bank
 from assistant.casebank.model import Case, Child
-from assistant.search import Embedder
+from assistant.search import CaseSearch, Embedder
+from assistant.search import adapter as query_adapter
 from assistant.search.engine import Searcher, clauses
 from assistant.search.evaluate import load_qrels
 from assistant.search.index import build
@@ -112,8 +114,14 @@ def main() -> None:
             queries.append(Query(f"{SHORT[Path(name).stem]}:{j.kind or 'all'}", j.text, j.relevant, embedder.encode_one(j.text),
                                  embedder.encode(parts) if parts else None))
     classes = list(dict.fromkeys(q.name for q in queries))
+    bundled = query_adapter.current(CASEBANK, ROOT / "embeddings", CaseSearch(bank, ROOT / "embeddings", embedder).index)
+    if bundled is None:
+        raise SystemExit("bench_fusion_growth: the bundled query adapter is missing or stale (run `make index`)")
     quality = table("nDCG@5 per tuning class as the bank grows",
-                    caption="hybrid−gate: the shipped fusion without the chance gate. Added cases are unjudged.")
+                    caption="hybrid: as shipped, with the bundled query adapter and the theme feedback; the "
+                            "adapter learnt from these very queries, so read how each row moves as the bank "
+                            "grows, not its level.\nhybrid−gate: the same without the chance gate. "
+                            "hybrid, no adapter: the fusion alone (stop 19). Added cases are unjudged.")
     for col in ("cases", "mode", *classes):
         quality.add_column(col, justify="right")
     gates = table("What the gates see, per class: median coverage / share of queries whose BM25 beats chance")
@@ -123,11 +131,12 @@ def main() -> None:
         for size in sizes:
             cases = list(bank.cases) + extra[:size]
             index, _ = build(cases, Path(tmp) / f"i{size}", embedder, seed_dirs=[ROOT / "embeddings"])
-            searchers = {"hybrid": Searcher(cases, index)}
-            searchers["hybrid−gate"] = Searcher(cases, index, chance_gate=False)
+            searchers = {"hybrid": Searcher(cases, index, adapter=bundled)}
+            searchers["hybrid−gate"] = Searcher(cases, index, adapter=bundled, chance_gate=False)
+            searchers["hybrid, no adapter"] = Searcher(cases, index, adapter=None, theme_feedback=0.0)
             lex = searchers["hybrid"].lexical
             everything = np.ones(len(cases), dtype=bool)
-            for mode in ("lexical", "dense", "hybrid", "hybrid−gate"):
+            for mode in ("lexical", "dense", "hybrid", "hybrid−gate", "hybrid, no adapter"):
                 s = searchers.get(mode, searchers["hybrid"])
                 m = "hybrid" if mode.startswith("hybrid") else mode
                 scores = {c: [] for c in classes}
