@@ -104,7 +104,7 @@ def compose(judged, vague: Sequence[str], seed: str) -> list[Conversation]:
 def methods(search) -> dict[str, Callable[[Sequence[str], int], list[str]]]:
     """Each way of turning the answers into a ranking of case ids (all stages, no filter)."""
     from assistant.reflection.reflector import QUERY_WORDS
-    from assistant.search.panel import answer_weights, combine
+    from assistant.search.panel import LATEST_WEIGHT, answer_weights, combine
 
     searcher = search.searcher
 
@@ -117,10 +117,11 @@ def methods(search) -> dict[str, Callable[[Sequence[str], int], list[str]]]:
     def latest(answers, k):
         return one_text(answers[-1], k)
 
-    def weighted(w: float, lexical_weighted: bool = True):
+    def weighted(w: float, lexical_weighted: bool = True, latest_clauses: bool = False):
         def rank(answers, k):
             if lexical_weighted:  # as the panel searches (the margin off: one list, all stages)
-                return [h.case.id for h in search.search_answers(answers, k=k, latest=w, margin=None)]
+                return [h.case.id for h in search.search_answers(answers, k=k, latest=w, margin=None,
+                                                                 latest_clauses=latest_clauses)]
             weights = answer_weights(len(answers), w)
             vector = combine(search.vectors(list(answers)), weights)
             everything = np.ones(len(searcher.cases), dtype=bool)
@@ -132,6 +133,8 @@ def methods(search) -> dict[str, Callable[[Sequence[str], int], list[str]]]:
     for w in WEIGHTS:
         out[f"weighted, latest ×{w:g}"] = weighted(w)
     out["weighted ×2 dense, BM25 of all unweighted"] = weighted(2.0, lexical_weighted=False)
+    for w in (LATEST_WEIGHT,):
+        out[f"weighted, latest ×{w:g}, + latest answer's clauses"] = weighted(w, latest_clauses=True)
     return out
 
 
@@ -172,7 +175,8 @@ class StageTrial:
 def stage_trials(search, convs: Sequence[Conversation], latest: float) -> list[StageTrial]:
     """Every conversation as a reflection at each of the four stages."""
     from assistant.casebank.model import STAGES
-    from assistant.search.panel import answer_weights, combine
+    from assistant.search.engine import clauses
+    from assistant.search.panel import LATEST_CLAUSES, answer_weights, combine
 
     searcher = search.searcher
     everything = np.ones(len(searcher.cases), dtype=bool)
@@ -180,13 +184,15 @@ def stage_trials(search, convs: Sequence[Conversation], latest: float) -> list[S
     out = []
     for c in convs:
         weights = answer_weights(len(c.answers), latest)
+        parts = clauses(c.answers[-1]) if LATEST_CLAUSES else []
         scored = searcher.score(list(c.answers), weights, combine(search.vectors(list(c.answers)), weights),
-                                everything)
+                                everything, "hybrid", search.vectors(parts) if parts else None)
+        score = scored.score if scored.fused is None else scored.fused  # as the panel compares (no feedback)
         for stage in STAGES:
             same = stages == stage
-            s = int(np.flatnonzero(same)[np.argmax(scored.score[same])])
-            o = int(np.flatnonzero(~same)[np.argmax(scored.score[~same])])
-            out.append(StageTrial(float(scored.score[o] - scored.score[s]),
+            s = int(np.flatnonzero(same)[np.argmax(score[same])])
+            o = int(np.flatnonzero(~same)[np.argmax(score[~same])])
+            out.append(StageTrial(float(score[o] - score[s]),
                                   c.relevant.get(searcher.cases[s].id, 0), c.relevant.get(searcher.cases[o].id, 0)))
     return out
 
@@ -348,6 +354,10 @@ def main() -> None:
     chosen = f"weighted, latest ×{latest:g}"
     console.print(f"Chosen on the tuning set: latest ×{latest:g} (the best mean, or the smallest weight within "
                   f"0.005 of it); panel.LATEST_WEIGHT = {panel.LATEST_WEIGHT:g}")
+    with_clauses = f"weighted, latest ×{panel.LATEST_WEIGHT:g}, + latest answer's clauses"
+    if means[with_clauses] > means[f"weighted, latest ×{panel.LATEST_WEIGHT:g}"] + 0.005:
+        chosen = with_clauses
+    console.print(f"Chosen on the tuning set: {chosen}; panel.LATEST_CLAUSES = {panel.LATEST_CLAUSES}")
     ndcg_table("1. The panel's query: held-out set (conversations from the held-out dilemmas), reported once",
                heldout, ranks, chosen)
 

@@ -52,8 +52,10 @@ def test_the_latest_answer_decides_what_the_panel_finds(case_search) -> None:
     assert len(lad_last & lad) >= 3 > len(lad_last & girl), (lad_last, girl, lad)
     assert EXPLOITED & girl_last and not AUTISM & girl_last
     assert AUTISM & lad_last and not EXPLOITED & lad_last
-    # with equal weights the order does not matter: the weighting is what decides
-    assert top([AUTISTIC_LAD, EXPLOITED_GIRL], latest=1.0) == top([EXPLOITED_GIRL, AUTISTIC_LAD], latest=1.0)
+    # with equal weights (and the latest answer not read clause by clause as well) the order does
+    # not matter: the weighting is what decides
+    assert top([AUTISTIC_LAD, EXPLOITED_GIRL], latest=1.0, latest_clauses=False) == \
+        top([EXPLOITED_GIRL, AUTISTIC_LAD], latest=1.0, latest_clauses=False)
 
 
 def test_each_answer_is_embedded_once(case_search, monkeypatch) -> None:
@@ -71,6 +73,18 @@ def test_each_answer_is_embedded_once(case_search, monkeypatch) -> None:
     case_search.search_answers(answers, stage="planning")
     case_search.search_answers(answers, stage="review")
     assert calls == answers
+
+
+def test_one_long_answer_is_read_clause_by_clause_as_reflect_search_reads_it(case_search) -> None:
+    answer = ("He was permanently excluded in the spring and has been going missing for days. Police found "
+              "him in a flat in another county with cash and two phones, and older boys from his estate have "
+              "drawn him into county lines.")
+    panel = case_search.search_answers([answer], k=5, stage="planning", margin=None)
+    shell = case_search.search(answer, k=5, stage="planning")
+    assert [h.case.id for h in panel] == [h.case.id for h in shell]
+    assert np.allclose([h.score for h in panel], [h.score for h in shell], atol=1e-4)
+    whole = case_search.search_answers([answer], k=5, stage="planning", margin=None, latest_clauses=False)
+    assert not np.allclose([h.score for h in whole], [h.score for h in panel], atol=1e-4)
 
 
 def test_empty_answers_find_nothing(case_search) -> None:

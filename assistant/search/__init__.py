@@ -22,8 +22,8 @@ from assistant.search.embedder import Embedder, ModelUnavailable
 from assistant.search.engine import MODES, Hit, Mode, Searcher, clauses
 from assistant.search.filters import AGE_BANDS, Filters, listing
 from assistant.search.index import Index, IndexStats, build, is_current
-from assistant.search.panel import (EARLIER_DECAY, LATEST_WEIGHT, MAX_ANSWERS, OTHER_STAGE_MARGIN, answer_weights,
-                                   combine, other_stage)
+from assistant.search.panel import (EARLIER_DECAY, LATEST_CLAUSES, LATEST_WEIGHT, MAX_ANSWERS, OTHER_STAGE_MARGIN,
+                                   answer_weights, combine, other_stage)
 from assistant.search.themes import ThemeMatcher, shared
 
 VECTOR_CACHE = 256  # answers' vectors kept (a few reflections' worth)
@@ -141,13 +141,15 @@ class CaseSearch:
 
     def search_answers(self, answers: Sequence[str], *, k: int = 3, stage: str | None = None,
                        latest: float = LATEST_WEIGHT, decay: float = EARLIER_DECAY,
-                       margin: float | None = OTHER_STAGE_MARGIN, mode: Mode = "hybrid") -> list[Hit]:
+                       margin: float | None = OTHER_STAGE_MARGIN, mode: Mode = "hybrid",
+                       latest_clauses: bool = LATEST_CLAUSES) -> list[Hit]:
         """Cases like a conversation so far (answers oldest first), the latest answer weighted most.
 
         With a `stage`, the k best of that stage, and after them the best case of another stage
         when it matches better than the stage's best by `margin` (None: never), flagged
         `other_stage`. Each hit's `shares` names the case's themes that the answers are about
-        (`ThemeMatcher.about`), strongest first.
+        (`ThemeMatcher.about`), strongest first. `latest_clauses`: hybrid also reads the latest
+        answer clause by clause, as `search` reads a query.
         """
         texts = [a for a in answers if a.strip()][-MAX_ANSWERS:]
         if not texts or k <= 0:
@@ -156,10 +158,13 @@ class CaseSearch:
         vectors = self.vectors(texts)
         vector = combine(vectors, weights) if mode != "lexical" else None
         searcher = self.searcher
-        hits = searcher.search_weighted(texts, weights, vector, k=k, filters=Filters(stage=stage), mode=mode)
+        parts = clauses(texts[-1]) if latest_clauses and mode == "hybrid" else []
+        clause_vectors = self.vectors(parts) if parts else None
+        hits = searcher.search_weighted(texts, weights, vector, k=k, filters=Filters(stage=stage), mode=mode,
+                                        clause_vectors=clause_vectors)
         if stage is not None and margin is not None and hits:
             everything = np.ones(len(searcher.cases), dtype=bool)
-            scored = searcher.score(texts, weights, vector, everything, mode)
+            scored = searcher.score(texts, weights, vector, everything, mode, clause_vectors)
             same = np.fromiter((c.stage == stage for c in searcher.cases), dtype=bool, count=len(searcher.cases))
             extra = other_stage(scored.score if scored.fused is None else scored.fused, same, margin)
             if extra is not None:
