@@ -12,7 +12,7 @@ from assistant.tui.group_screens import GroupCloseScreen, GroupSetupScreen, Pres
 from assistant.tui.home import HomeScreen
 from assistant.tui.log_screen import LogScreen
 
-from tui_helpers import FakeClock, make_app, screen_text, texts, wait_until
+from tui_helpers import FakeClock, burst, make_app, screen_text, texts, wait_until
 
 TEAM = "Amira Begum, Jo Tate (JT), Sam Okoro, Priya Shah"
 
@@ -221,6 +221,22 @@ async def finish_and_export(pilot, tmp_path: Path) -> str:
     logs = tmp_path / "data" / "logs"
     await wait_until(pilot, lambda: any(logs.glob("*.md")), what="the exported record")
     return next(logs.glob("*.md")).read_text(encoding="utf-8")
+
+
+async def test_names_typed_quickly_with_a_tab_between_land_in_their_own_boxes(tmp_path: Path, case_search) -> None:
+    """Tab moves on before the next key is read: the letters after it are the participants'."""
+    app = make_app(tmp_path / "data", case_search)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, GroupSetupScreen))
+        burst(app, "Dee\tAmira Begum, Jo Tate")
+        setup = app.screen
+        await wait_until(pilot, lambda: setup.query_one("#participants", Input).value == "Amira Begum, Jo Tate",
+                         timeout=10, what="the participants typed after the Tab")
+        assert setup.query_one("#facilitator", Input).value == "Dee"
+        burst(app, "\tx")  # and on into the case search
+        await wait_until(pilot, lambda: setup.query_one("#case-query", Input).value == "x", timeout=10)
 
 
 async def test_setup_says_the_initials_searches_as_you_type_and_shows_the_case(tmp_path: Path, case_search) -> None:

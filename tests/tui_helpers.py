@@ -66,3 +66,20 @@ def texts(app: ReflectApp, selector: str) -> list[str]:
 
 def screen_text(app: ReflectApp) -> str:
     return "\n".join(texts(app, "Static"))
+
+
+BURST_KEYS = {"\t": ("tab", "\t"), " ": ("space", " "), ",": ("comma", ","), ".": ("full_stop", "."),
+              "(": ("left_parenthesis", "("), ")": ("right_parenthesis", ")")}
+
+
+def burst(app: ReflectApp, typed: str) -> None:
+    """Send what was typed as one burst of key events, as a terminal delivers a fast typist's
+    keys: no wait between them (Pilot.press waits for the app to be idle after each key)."""
+    from textual import events
+
+    assert app._driver is not None
+    for ch in typed:
+        key, char = BURST_KEYS.get(ch, (ch, ch))
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)

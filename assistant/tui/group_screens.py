@@ -27,7 +27,7 @@ from assistant.textsafe import one_line, plain
 from assistant.tui import messages
 from assistant.tui.group_widgets import ActionList, RoomStrip, stage_heading
 from assistant.tui.jobs import Jobs, job
-from assistant.tui.widgets import case_text, sentence, text
+from assistant.tui.widgets import FORM_BINDINGS, case_text, sentence, text
 from assistant.tui.context import UsesServices
 
 
@@ -38,7 +38,7 @@ class GroupSetupScreen(UsesServices, Jobs, Screen[None]):
     """Who is in the room, the case, the format and its roles: checked by the group layer on Begin."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+j", "begin", "Begin", priority=True),
-                Binding("ctrl+h", "handout", "Handout")]
+                Binding("ctrl+h", "handout", "Handout"), *FORM_BINDINGS]
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,7 +61,8 @@ class GroupSetupScreen(UsesServices, Jobs, Screen[None]):
             yield Select([(text(f.title), f.id) for f in formats], id="group-format", allow_blank=False,
                          value=formats[0].id)
             yield Static("", id="format-about")
-            yield Vertical(id="roles")
+            self.shown_format = formats[0].id
+            yield Vertical(*[w for role in formats[0].roles for w in self.role_widgets(role)], id="roles")
             yield Static(text(self.problems_text()), id="format-problems")
             with Vertical(id="minutes-row"):
                 yield Label("Minutes per question (for the case's own questions and stages without a time)")
@@ -90,11 +91,13 @@ class GroupSetupScreen(UsesServices, Jobs, Screen[None]):
         return (f"{len(problems)} format file problem(s); that format is left out until it is fixed:\n"
                 + "\n".join(str(p) for p in problems[:5]))
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
+        # The first format's role boxes are composed with the rest: nothing to await before the
+        # focus (which Textual defers until after the keys already typed).
+        self.query_one("#facilitator", Input).focus()
         self.query_one("#format-problems").display = bool(self.problems_text())
         self.list_cases()
-        await self.show_format()
-        self.query_one("#facilitator", Input).focus()
+        self.show_format_details()
 
     # --- people ---------------------------------------------------------------------------
 
@@ -123,7 +126,10 @@ class GroupSetupScreen(UsesServices, Jobs, Screen[None]):
             roles = self.query_one("#roles", Vertical)
             await roles.remove_children()
             await roles.mount_all([w for role in fmt.roles for w in self.role_widgets(role)])
-        self.query_one("#minutes-row").display = fmt.needs_minutes
+        self.show_format_details()
+
+    def show_format_details(self) -> None:
+        self.query_one("#minutes-row").display = self.chosen_format().needs_minutes
         self.show_plan()
 
     @staticmethod

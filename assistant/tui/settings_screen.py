@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from assistant.tui.context import UsesServices
+from assistant.tui.widgets import FORM_BINDINGS
 
 
 ABOUT_NAME = ("Your name goes into each new reflection you start, so its supervision record can be "
@@ -18,7 +19,8 @@ ABOUT_NAME = ("Your name goes into each new reflection you start, so its supervi
 
 
 class SettingsScreen(UsesServices, Screen[None]):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save", priority=True)]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save", priority=True),
+                *FORM_BINDINGS]
 
     def compose(self) -> ComposeResult:
         from assistant.reflection.details import MAX_NAME_CHARS, practitioner_name

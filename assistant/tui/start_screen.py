@@ -22,7 +22,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from assistant.casebank.model import STAGE_LABELS, STAGES
 from assistant.tui import messages
 from assistant.tui.context import UsesServices
-from assistant.tui.widgets import text
+from assistant.tui.widgets import FORM_BINDINGS, text
 
 PRIVACY = ("Call the child by a pseudonym or initials, and leave out anything that could identify them or "
            "their family (dates of birth, addresses, schools, phone numbers).")
@@ -37,7 +37,8 @@ def row(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:
 
 
 class StartScreen(UsesServices, Screen[None]):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+j", "start", "Start", priority=True)]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+j", "start", "Start", priority=True),
+                *FORM_BINDINGS]
 
     def today(self) -> dt.date:
         """Today by the app's clock (which tests can fix), in local time."""

@@ -19,6 +19,12 @@ if TYPE_CHECKING:  # the home screen uses these widgets' module without loading 
 
 ROLE_LABELS = {"assistant": "reflect", "practitioner": "You", "system": "Note"}
 
+# A form's Tab and Shift+Tab, resolved before the next key is read. As ordinary bindings Textual
+# resolves them only after the key has passed through the focused box and back up, and the keys
+# typed meanwhile go on into that box: "Dee<Tab>Amira" typed quickly all landed in one box.
+FORM_BINDINGS = [Binding("tab", "app.focus_next", "Next box", show=False, priority=True),
+                 Binding("shift+tab", "app.focus_previous", "Previous box", show=False, priority=True)]
+
 
 def text(value: str, style: str = "") -> Text:
     """Data as a renderable that is never parsed as markup."""
