@@ -88,7 +88,8 @@ def test_theme_feedback_keeps_the_best_case_first_and_lifts_its_neighbours(case_
 
 # Held-out set 3 (tests/data/queries_heldout_3.yaml), written for stop 20 and run once after the
 # adapter and the feedback were chosen by cross-validation on the tuning files:
-# hybrid 0.877 / 0.751 / 0.906 against dense 0.683 / 0.575 / 0.783 and lexical 0.774 / 0.124 / 0.864.
+# hybrid 0.877 / 0.751 / 0.906 against dense 0.683 / 0.575 / 0.783 and lexical 0.774 / 0.124 / 0.864
+# (0.879 / 0.740 / 0.907 after the adapter was retrained for one reworded passage: the floors leave room).
 HELD_OUT_3_FLOORS = {"dilemma": 0.85, "paraphrase": 0.72, "short": 0.88}
 
 
