@@ -323,6 +323,24 @@ def test_every_export_is_found_and_deleted_with_its_session(store, bank, data: P
     assert len(remove_session_logs(data / "logs", sid)) == 4 and not list((data / "logs").iterdir())
 
 
+def test_a_log_exported_mid_reflection_says_the_last_question_is_not_answered_yet(store, bank, tmp_path: Path) -> None:
+    flows, _ = load_flows()
+    conv = Conversation.start(store, next(f for f in flows if f.id == "takeaways"), bank.framework,
+                              strand="desistance", stage="planning", title="Planning with J", meta=MEANT)
+    conv.answer(PLANNING_ANSWERS[0])
+    conv.advance()  # the next question is asked, and left unanswered
+    question = " ".join(conv.pending().text.split())
+    md = export_session(store, conv.session.id, "md", flows, bank, logs_dir=tmp_path / "l").read_text()
+    assert md.count("Not answered yet.") == 1 and f"{question}\n\n_Not answered yet._" in md
+    html = export_session(store, conv.session.id, "html", flows, bank, logs_dir=tmp_path / "l").read_text()
+    reflection = html.split('<section id="reflection">')[1].split("</section>")[0]
+    assert html.count("Not answered yet.") == 1 and reflection.count("<h3>") == 2
+    assert reflection.rstrip().endswith("</h3>\n<p class=\"note\"><em>Not answered yet.</em></p>")
+    sid = reflect(store, bank, "takeaways", "planning", PLANNING_ANSWERS, meta=MEANT)
+    for fmt in ("md", "html"):
+        assert "Not answered yet" not in export_session(store, sid, fmt, flows, bank, logs_dir=tmp_path / "l").read_text()
+
+
 def test_the_markdown_log_keeps_each_action_its_own_list_item(store, bank, tmp_path: Path) -> None:
     sid = reflect(store, bank, "takeaways", "planning", PLANNING_ANSWERS, meta=MEANT)
     flows, _ = load_flows()
