@@ -175,19 +175,13 @@ class StageTrial:
 def stage_trials(search, convs: Sequence[Conversation], latest: float) -> list[StageTrial]:
     """Every conversation as a reflection at each of the four stages."""
     from assistant.casebank.model import STAGES
-    from assistant.search.engine import clauses
-    from assistant.search.panel import LATEST_CLAUSES, answer_weights, combine
 
     searcher = search.searcher
     everything = np.ones(len(searcher.cases), dtype=bool)
     stages = np.array([c.stage for c in searcher.cases])
     out = []
     for c in convs:
-        weights = answer_weights(len(c.answers), latest)
-        parts = clauses(c.answers[-1]) if LATEST_CLAUSES else []
-        scored = searcher.score(list(c.answers), weights, combine(search.vectors(list(c.answers)), weights),
-                                everything, "hybrid", search.vectors(parts) if parts else None)
-        score = scored.score if scored.fused is None else scored.fused  # as the panel compares (no feedback)
+        score = search.score_answers(c.answers, everything, latest=latest).fused  # as the panel compares
         for stage in STAGES:
             same = stages == stage
             s = int(np.flatnonzero(same)[np.argmax(score[same])])

@@ -55,7 +55,7 @@ def test_an_edited_judged_file_leaves_the_old_adapter_unused(tmp_path, case_sear
 def test_a_bank_without_judged_queries_has_no_adapter(small_bank, embedder, tmp_path) -> None:
     search = CaseSearch(load_bank(small_bank), tmp_path / "index", embedder)
     assert search.searcher.adapter is None
-    assert search.train_adapter() == (0, False)
+    assert search.train_adapter() == query_adapter.Outcome(0, 0, False)
     assert search.search("a boy who keeps missing appointments", k=2)
 
 
@@ -117,3 +117,17 @@ def test_held_out_3_has_the_classes_the_issue_asks_for(case_search, bank) -> Non
         assert len(shared) <= 1, (q["text"], shared)
     assert not {q["text"] for q in doc["queries"]} & {q.text for p in JUDGED.glob("*.yaml")
                                                         for q in load_qrels(p, {c.id for c in bank.cases})[0]}
+
+
+def test_judged_files_with_no_usable_query_leave_search_without_an_adapter_and_say_so(
+        small_bank, tmp_path, invoke) -> None:
+    judged = small_bank / "judged"
+    judged.mkdir()
+    (judged / "empty.yaml").write_text("queries: []\n", encoding="utf-8")
+    (judged / "typo.yaml").write_text("queries:\n  - text: a boy who misses appointments\n"
+                                      "    relevant: {no-such-case: 2}\n", encoding="utf-8")
+    result = invoke("--casebank", str(small_bank), "--index-dir", str(tmp_path / "index"), "index")
+    assert result.exit_code == 0, result.output
+    assert "typo.yaml:3: queries[0].relevant: unknown case 'no-such-case'" in result.output
+    assert "no usable judged query in" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "index" / query_adapter.ADAPTER_FILE).exists()

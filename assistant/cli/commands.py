@@ -221,13 +221,19 @@ def index(ctx: click.Context, rebuild: bool) -> None:
         fail(f"could not write the index to {where}")
     _index_coverage(paths, bank, engine.embedder, rebuild)
     try:
-        queries, trained = engine.train_adapter(force=rebuild)
+        outcome = engine.train_adapter(force=rebuild)
     except OSError as exc:
         fail(f"could not write the query adapter to {paths.index_dir} ({exc.strerror or exc})")
-    if trained:
-        echo(f"Query adapter trained on {queries} judged queries.")
-    elif queries:
-        echo(f"Query adapter up to date (trained on {queries} judged queries).")
+    for problem in outcome.problems:
+        echo(str(problem), err=True)
+    if outcome.trained:
+        skipped = f"; skipped {len(outcome.problems)} problem(s) above" if outcome.problems else ""
+        echo(f"Query adapter trained on {outcome.queries} judged queries{skipped}.")
+    elif outcome.queries:
+        echo(f"Query adapter up to date (trained on {outcome.queries} judged queries).")
+    elif outcome.files:
+        echo(f"reflect: no usable judged query in {Path(bank.root) / 'judged'}; "
+             "search runs without a query adapter", err=True)
 
 
 def _index_coverage(paths: Paths, bank: Any, encoder: Any, rebuild: bool) -> None:

@@ -19,7 +19,7 @@ from assistant.casebank.model import STAGES, Bank
 from assistant.paths import BUNDLED_INDEX
 from assistant.search import adapter, onnx_copy
 from assistant.search.embedder import Embedder, ModelUnavailable
-from assistant.search.engine import MODES, Hit, Mode, Searcher, clauses
+from assistant.search.engine import MODES, Hit, Mode, Scored, Searcher, clauses
 from assistant.search.filters import AGE_BANDS, Filters, listing
 from assistant.search.index import Index, IndexStats, build, is_current
 from assistant.search.panel import (EARLIER_DECAY, LATEST_CLAUSES, LATEST_WEIGHT, MAX_ANSWERS, OTHER_STAGE_MARGIN,
@@ -52,19 +52,20 @@ class CaseSearch:
         self._themes = None  # calibrated on the passages: again on first use
         return stats
 
-    def train_adapter(self, *, force: bool = False) -> tuple[int, bool]:
-        """Learn the query adapter from the bank's judged queries when they or the index changed:
-        (queries learnt from, whether it trained). A bank without `judged/` has none."""
+    def train_adapter(self, *, force: bool = False) -> adapter.Outcome:
+        """Learn the query adapter from the bank's judged queries when they or the index changed.
+        A bank without `judged/`, or with no usable query in it, has none."""
         judged = adapter.judged_files(Path(self.bank.root))
-        index = self.index
         if not judged:
-            return 0, False
+            return adapter.Outcome(0, 0, False)
         if not force and self.searcher.adapter is not None:
-            return self.searcher.adapter.queries, False
-        learnt = adapter.train(index, judged, lambda texts: self.embedder.encode(texts))
-        adapter.save(learnt, self.index_dir)
+            return adapter.Outcome(len(judged), self.searcher.adapter.queries, False)
+        learnt, problems = adapter.train(self.index, judged, lambda texts: self.embedder.encode(texts))
         self.searcher.adapter = learnt
-        return learnt.queries, True
+        if learnt is None:
+            return adapter.Outcome(len(judged), 0, False, problems)
+        adapter.save(learnt, self.index_dir)
+        return adapter.Outcome(len(judged), learnt.queries, True, problems)
 
     def is_current(self) -> tuple[bool, str]:
         return is_current(self.bank.cases, self.index_dir, self.embedder.id)
@@ -139,6 +140,30 @@ class CaseSearch:
                 self._vectors.popitem(last=False)
         return out
 
+    def score_answers(self, answers: Sequence[str], allowed: np.ndarray, *, latest: float = LATEST_WEIGHT,
+                      decay: float = EARLIER_DECAY, latest_clauses: bool = LATEST_CLAUSES,
+                      mode: Mode = "hybrid") -> Scored | None:
+        """Every case's score for a conversation, as the panel scores it (None: no answer yet)."""
+        query = self._answers_query(answers, latest, decay, latest_clauses, mode)
+        if query is None:
+            return None
+        texts, weights, _, vector, clause_vectors = query
+        return self.searcher.score(texts, weights, vector, allowed, mode, clause_vectors)
+
+    def _answers_query(self, answers: Sequence[str], latest: float, decay: float, latest_clauses: bool,
+                       mode: Mode) -> tuple[list[str], list[float], np.ndarray, np.ndarray | None,
+                                            np.ndarray | None] | None:
+        """The panel's query: the answers kept, their weights and vectors, the combined vector and
+        the latest answer's clauses' vectors (None when no answer has text)."""
+        texts = [a for a in answers if a.strip()][-MAX_ANSWERS:]
+        if not texts:
+            return None
+        weights = answer_weights(len(texts), latest, decay)
+        vectors = self.vectors(texts)
+        vector = combine(vectors, weights) if mode != "lexical" else None
+        parts = clauses(texts[-1]) if latest_clauses and mode == "hybrid" else []
+        return texts, weights, vectors, vector, self.vectors(parts) if parts else None
+
     def search_answers(self, answers: Sequence[str], *, k: int = 3, stage: str | None = None,
                        latest: float = LATEST_WEIGHT, decay: float = EARLIER_DECAY,
                        margin: float | None = OTHER_STAGE_MARGIN, mode: Mode = "hybrid",
@@ -151,22 +176,18 @@ class CaseSearch:
         (`ThemeMatcher.about`), strongest first. `latest_clauses`: hybrid also reads the latest
         answer clause by clause, as `search` reads a query.
         """
-        texts = [a for a in answers if a.strip()][-MAX_ANSWERS:]
-        if not texts or k <= 0:
+        query = self._answers_query(answers, latest, decay, latest_clauses, mode)
+        if query is None or k <= 0:
             return []
-        weights = answer_weights(len(texts), latest, decay)
-        vectors = self.vectors(texts)
-        vector = combine(vectors, weights) if mode != "lexical" else None
+        texts, weights, vectors, vector, clause_vectors = query
         searcher = self.searcher
-        parts = clauses(texts[-1]) if latest_clauses and mode == "hybrid" else []
-        clause_vectors = self.vectors(parts) if parts else None
         hits = searcher.search_weighted(texts, weights, vector, k=k, filters=Filters(stage=stage), mode=mode,
                                         clause_vectors=clause_vectors)
         if stage is not None and margin is not None and hits:
             everything = np.ones(len(searcher.cases), dtype=bool)
             scored = searcher.score(texts, weights, vector, everything, mode, clause_vectors)
             same = np.fromiter((c.stage == stage for c in searcher.cases), dtype=bool, count=len(searcher.cases))
-            extra = other_stage(scored.score if scored.fused is None else scored.fused, same, margin)
+            extra = other_stage(scored.fused, same, margin)
             if extra is not None:
                 hits.append(replace(searcher.hit(extra, scored), other_stage=True))
         about = self.themes.about(texts, vectors)

@@ -26,6 +26,7 @@ import numpy as np
 from assistant.fileio import atomic_write_bytes
 
 if TYPE_CHECKING:
+    from assistant.casebank.model import Problem
     from assistant.search.index import Index
 
 ADAPTER_FILE = "adapter.npz"
@@ -50,6 +51,16 @@ class Adapter:
         out = v + (v @ self.left) @ self.right.T
         norm = np.linalg.norm(out, axis=-1, keepdims=True)
         return (out / np.maximum(norm, 1e-12)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `reflect index` says of the adapter."""
+
+    files: int  # judged files in the bank (0: no judged/ folder, so no adapter and nothing to say)
+    queries: int  # judged queries the adapter in use learnt from (0: none in use)
+    trained: bool  # trained just now
+    problems: Sequence["Problem"] = ()  # what the judged files got wrong (read when training)
 
 
 @dataclass(frozen=True)
@@ -142,17 +153,25 @@ def current(casebank: Path, index_dir: Path, index: "Index") -> Adapter | None:
         return None
 
 
-def train(index: "Index", judged: Sequence[Path], encode: Callable[[list[str]], np.ndarray]) -> Adapter:
-    """An adapter from the judged files (queries naming unknown cases are skipped); each query
-    and each of its clauses is one example, as hybrid search reads both."""
+def train(index: "Index", judged: Sequence[Path],
+          encode: Callable[[list[str]], np.ndarray]) -> tuple[Adapter | None, list["Problem"]]:
+    """An adapter from the judged files, and what in them was skipped (a broken file, a query
+    naming an unknown case); None when no query is left to learn from. Each query and each of its
+    clauses is one example, as hybrid search reads both."""
     from assistant.search.engine import clauses
     from assistant.search.evaluate import load_qrels
 
     position = {cid: i for i, cid in enumerate(index.case_ids)}
-    queries = [q for path in judged for q in load_qrels(path, set(position))[0]]
+    queries, problems = [], []
+    for path in judged:
+        read, wrong = load_qrels(path, set(position))
+        queries += read
+        problems += wrong
+    if not queries:
+        return None, problems
     texts = [q.text for q in queries]
     parts = [clauses(t) for t in texts]
-    vectors = encode(texts + [p for ps in parts for p in ps]) if texts else np.zeros((0, 0))
+    vectors = encode(texts + [p for ps in parts for p in ps])
     examples: list[Example] = []
     row = len(texts)
     for i, q in enumerate(queries):
@@ -162,7 +181,7 @@ def train(index: "Index", judged: Sequence[Path], encode: Callable[[list[str]], 
             examples.append(Example(vectors[row], grades))
             row += 1
     left, right = fit(examples, index.vectors, index.case_starts)
-    return Adapter(left, right, key_for(index, judged), len(queries))
+    return Adapter(left, right, key_for(index, judged), len(queries)), problems
 
 
 def save(adapter: Adapter, index_dir: Path) -> None:

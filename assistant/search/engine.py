@@ -64,11 +64,12 @@ class Scored:
     """One query's scores over every case: fused, dense and lexical, and each passage's cosine."""
 
     score: np.ndarray  # minus infinity for cases the filters leave out
+    fused: np.ndarray  # the score before hybrid's theme feedback, which depends on the best allowed
+    # case: the one to compare across filters (the same as `score` in dense and lexical mode)
     dense: np.ndarray
     lex: np.ndarray
     sims: np.ndarray | None  # None in lexical mode
     words: frozenset[str] = frozenset()  # the query's stems, for a lexical snippet
-    fused: np.ndarray | None = None  # hybrid before the theme feedback (to compare across filters)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,6 @@ class Searcher:
                 clause_dense = self._clause_scores(dense, clause_vectors, allowed)
         else:
             dense, sims = np.zeros(len(self.cases), np.float32), None
-        fused = None
         if mode == "dense":
             score = dense
         elif mode == "lexical":
@@ -217,11 +217,12 @@ class Searcher:
                                self.lexical.weighted_attainable(texts, weights),
                                self.lexical.weighted_coverage(texts, weights),
                                self.lexical.known_words(texts, weights))
-            fused = np.where(allowed, score, -np.inf)
+        fused = np.where(allowed, score, -np.inf)
+        if mode == "hybrid":
             score = self._with_theme_feedback(score, allowed)
         words = frozenset(t for text, w in zip(texts, weights) if w for t in self.lexical.tokens(text)) \
             if sims is None else frozenset()
-        return Scored(np.where(allowed, score, -np.inf), dense, lex, sims, words, fused)
+        return Scored(np.where(allowed, score, -np.inf), fused, dense, lex, sims, words)
 
     def hit(self, case_index: int, scored: Scored) -> Hit:
         """One case of a scoring as a hit, with its best-matching passage as the snippet."""

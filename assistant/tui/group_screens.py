@@ -92,8 +92,8 @@ class GroupSetupScreen(UsesServices, Jobs, Screen[None]):
                 + "\n".join(str(p) for p in problems[:5]))
 
     def on_mount(self) -> None:
-        # The first format's role boxes are composed with the rest: nothing to await before the
-        # focus (which Textual defers until after the keys already typed).
+        # Nothing is awaited here (the first format's role boxes are composed with the rest), so
+        # the screen takes keys as soon as it is shown.
         self.query_one("#facilitator", Input).focus()
         self.query_one("#format-problems").display = bool(self.problems_text())
         self.list_cases()
