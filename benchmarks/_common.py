@@ -28,7 +28,8 @@ from rich.table import Table  # noqa: E402
 console = Console(width=max(int(os.environ.get("COLUMNS", "0") or 0), 120))
 CASEBANK = ROOT / "casebank"
 EMBEDDINGS = ROOT / "embeddings"
-QRELS = ROOT / "casebank" / "judged" / "qrels.yaml"
+JUDGED = CASEBANK / "judged"  # the tuning sets, which the query adapter learns from
+QRELS = JUDGED / "qrels.yaml"
 
 
 def parse_args(description: str) -> argparse.Namespace:
@@ -169,6 +170,17 @@ def synthetic_cases(base: Sequence, size: int, seed: int = 0) -> list:
                 break
             out.append(make_variant(case, n, seed))
     return out
+
+
+def bundled_adapter(index):
+    """The bundled bank's query adapter (trained on its judged queries and `index`), as the app
+    loads it; a stale or missing one stops the benchmark rather than measure search without it."""
+    from assistant.search import adapter
+
+    learnt = adapter.current(CASEBANK, EMBEDDINGS, index)
+    if learnt is None:
+        raise SystemExit("the bundled query adapter is missing or stale (run `make index`)")
+    return learnt
 
 
 def load_base_bank():

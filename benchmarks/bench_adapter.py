@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import CASEBANK, EMBEDDINGS, console, parse_args
+from _common import CASEBANK, EMBEDDINGS, JUDGED, console, parse_args
 from rich.table import Table
 
 from assistant.casebank.load import load_bank
@@ -24,7 +24,6 @@ from assistant.search import adapter as query_adapter
 from assistant.search.engine import THEME_FEEDBACK, Searcher, clauses
 from assistant.search.evaluate import load_qrels, ndcg_at
 
-JUDGED = CASEBANK / "judged"
 SPLIT = {"A": ("qrels.yaml", "queries_tuning.yaml"), "B": ("queries_tuning_2.yaml",)}
 SETTINGS = [(16, 0.03), (32, 0.01), (32, 0.03), (32, 0.1), (64, 0.03)]
 FEEDBACK = (0.0, 0.1, THEME_FEEDBACK, 0.2, 0.3)

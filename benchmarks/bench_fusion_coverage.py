@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import CASEBANK, ROOT, console, header, parse_args, table
+from _common import CASEBANK, JUDGED, ROOT, console, header, parse_args, table
 
 from assistant.casebank.load import load_bank
 from assistant.search import CaseSearch, Embedder
@@ -29,7 +29,6 @@ from assistant.search.engine import CHANCE_TIE, CLAUSE_SHARE, COVERAGE_POWER, LE
 from assistant.search.evaluate import load_qrels
 
 DATA = ROOT / "tests" / "data"
-JUDGED = ROOT / "casebank" / "judged"
 TUNING = ("qrels.yaml", "queries_tuning.yaml", "queries_tuning_2.yaml")  # never queries_heldout_2*.yaml
 SHORT = {"qrels": "qrels", "queries_tuning": "tun", "queries_tuning_2": "tun2"}
 

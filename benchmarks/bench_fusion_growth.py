@@ -28,18 +28,16 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from _common import CASEBANK, ROOT, console, header, parse_args, table
+from _common import CASEBANK, EMBEDDINGS, JUDGED, ROOT, bundled_adapter, console, header, parse_args, table
 
 from assistant.casebank.load import load_bank
 from assistant.casebank.model import Case, Child
 from assistant.search import CaseSearch, Embedder
-from assistant.search import adapter as query_adapter
 from assistant.search.engine import Searcher, clauses
 from assistant.search.evaluate import load_qrels
 from assistant.search.index import build
 
 DATA = ROOT / "tests" / "data"
-JUDGED = ROOT / "casebank" / "judged"
 TUNING = ("qrels.yaml", "queries_tuning.yaml", "queries_tuning_2.yaml")
 SHORT = {"qrels": "qrels", "queries_tuning": "tuning", "queries_tuning_2": "tuning 2"}
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -114,9 +112,7 @@ def main() -> None:
             queries.append(Query(f"{SHORT[Path(name).stem]}:{j.kind or 'all'}", j.text, j.relevant, embedder.encode_one(j.text),
                                  embedder.encode(parts) if parts else None))
     classes = list(dict.fromkeys(q.name for q in queries))
-    bundled = query_adapter.current(CASEBANK, ROOT / "embeddings", CaseSearch(bank, ROOT / "embeddings", embedder).index)
-    if bundled is None:
-        raise SystemExit("bench_fusion_growth: the bundled query adapter is missing or stale (run `make index`)")
+    bundled = bundled_adapter(CaseSearch(bank, EMBEDDINGS, embedder).index)
     quality = table("nDCG@5 per tuning class as the bank grows",
                     caption="hybrid: as shipped, with the bundled query adapter and the theme feedback; the "
                             "adapter learnt from these very queries, so read how each row moves as the bank "

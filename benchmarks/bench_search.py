@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import (console, header, load_base_bank, ms, now, parse_args, percentile,
+from _common import (bundled_adapter, console, header, load_base_bank, ms, now, parse_args, percentile,
                      practitioner_queries, ratio, synthetic_cases, table, verdict)
 
 NOISE = 0.01  # standard deviation per dimension, before re-normalising (vectors are unit length)
@@ -69,10 +69,7 @@ def main() -> None:
     base = load_base_bank()
     embedder = Embedder()
     base_index = CaseSearch(base, Path("embeddings"), embedder).index
-    from assistant.search import adapter as query_adapter
-    bundled_adapter = query_adapter.current(Path(base.root), Path("embeddings"), base_index)
-    if bundled_adapter is None:
-        raise SystemExit("bench_search: the bundled query adapter is missing or stale (run `make index`)")
+    learnt = bundled_adapter(base_index)
     embedder.load()
     embedder.encode_one("warm up")
     qvecs = embedder.encode(queries)
@@ -113,7 +110,7 @@ def main() -> None:
         index = synthetic_index(cases, base_index, embedder.id)
         gc.collect()
         t0 = now()
-        searcher = Searcher(cases, index, adapter=bundled_adapter)
+        searcher = Searcher(cases, index, adapter=learnt)
         build_s = now() - t0
         t0 = now()
         searcher.prepare()  # the int8 first pass, on a big bank (assistant/search/coarse.py)
